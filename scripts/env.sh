@@ -1,0 +1,11 @@
+# Shared environment for the project scripts (sourced, not executed).
+# Tools and build output live outside the clone so that every clone on a machine shares them.
+DVC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DVC_CACHE="${DVC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dichvucong}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$DVC_CACHE/target}"
+DVC_TOOLS="$DVC_CACHE/tools"
+export PATH="$DVC_TOOLS/bin:$DVC_ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+TRUNK_VERSION=0.21.14
+# Must equal the `wasm-bindgen` pin in Cargo.toml.
+WASM_BINDGEN_VERSION=0.2.130
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -1,0 +1,12 @@
+//! Server functions: the public HTTP endpoints of the app, one file per area.
+//!
+//! Each function reads the caller from the request context, asks the policy whether the
+//! caller may do this, then calls into `server`. Every function has an explicit endpoint so
+//! the browser build and the server build agree on its URL, and is listed in
+//! [`registry::ALL`] so the server registers it and the tests can walk them all.
+
+pub mod catalog;
+pub mod error;
+pub mod registry;
+
+pub use error::AppError;

@@ -1,0 +1,18 @@
+//! The portal server: `server --help` lists every setting (each also an environment variable).
+
+use clap::Parser;
+use dichvucong::server::{self, config::Config, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::parse();
+    telemetry::init(config.log_json);
+    let bind = config.bind;
+    let state = server::build_state(config).await?;
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    tracing::info!(
+        "Dịch vụ công Hà Nội listening on http://{}",
+        listener.local_addr()?
+    );
+    server::serve(listener, state).await
+}

@@ -1,0 +1,11 @@
+//! Business rules used by both the browser and the server. Pure code: no I/O, no Leptos.
+
+pub mod calendar;
+pub mod catalog;
+pub mod cccd;
+pub mod csv;
+pub mod dossier_code;
+pub mod field_error;
+pub mod money;
+pub mod status;
+pub mod text;

@@ -1,0 +1,60 @@
+//! Everything with I/O. Compiled only with the `ssr` feature, never into the wasm build.
+
+pub mod config;
+pub mod ctx;
+pub mod db;
+pub mod http;
+pub mod policy;
+pub mod seed;
+pub mod state;
+pub mod telemetry;
+
+pub use state::AppState;
+
+use crate::server::config::Config;
+use crate::server::db::Db;
+use std::sync::Arc;
+
+/// Connects to the database, applies migrations, imports the data folder if configured, and
+/// reads the built app's `index.html`.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+    tracing::info!(engine = db.engine(), "database ready");
+    if config.import_data {
+        let data = seed::load(&config.data).map_err(anyhow::Error::msg)?;
+        db.import_catalog(&data).await?;
+        tracing::info!(
+            procedures = data.procedures.len(),
+            units = data.units.len(),
+            holidays = data.holidays.len(),
+            "catalogue imported"
+        );
+    }
+    let index_path = config.dist.join("index.html");
+    let index_html: Arc<str> = match std::fs::read_to_string(&index_path) {
+        Ok(s) => s.into(),
+        Err(e) => {
+            tracing::warn!(path = %index_path.display(), error = %e, "app not built; pages answer 503");
+            "".into()
+        }
+    };
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        index_html,
+    })
+}
+
+/// Serves `state` on `listener` until SIGTERM/Ctrl-C, then drains in-flight requests.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    let db = state.db.clone();
+    let app = http::router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(http::shutdown_signal())
+    .await?;
+    db.close().await;
+    Ok(())
+}

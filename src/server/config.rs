@@ -1,0 +1,70 @@
+//! Start-up configuration: every flag can also be set by an environment variable.
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Server configuration.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "server",
+    about = "Dịch vụ công Hà Nội — portal server",
+    version
+)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "DVC_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+
+    /// `sqlite://path/to/file.db` (default, created if missing) or `postgres://…`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://var/dichvucong.db"
+    )]
+    pub database_url: String,
+
+    /// Maximum database connections of this process.
+    #[arg(long, env = "DVC_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// The built app (Trunk's `dist/`).
+    #[arg(long, env = "DVC_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+
+    /// The data folder: catalogue, administrative units, holidays.
+    #[arg(long, env = "DVC_DATA", default_value = "data")]
+    pub data: PathBuf,
+
+    /// Import the catalogue, units and holidays from the data folder at start-up.
+    #[arg(long, env = "DVC_IMPORT_DATA", default_value_t = true, action = clap::ArgAction::Set)]
+    pub import_data: bool,
+
+    /// The public origin the browser uses (scheme://host[:port]); requests that change
+    /// anything must come from it.
+    #[arg(
+        long,
+        env = "DVC_PUBLIC_ORIGIN",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub public_origin: String,
+
+    /// Log JSON lines instead of text.
+    #[arg(long, env = "DVC_LOG_JSON", default_value_t = false, action = clap::ArgAction::Set)]
+    pub log_json: bool,
+
+    /// Requests handled at once before new ones are answered 503.
+    #[arg(long, env = "DVC_MAX_IN_FLIGHT", default_value_t = 512)]
+    pub max_in_flight: usize,
+
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "DVC_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+}
+
+impl Config {
+    /// Defaults, as if started with no flags and no environment (for tests).
+    pub fn defaults() -> Self {
+        Config::parse_from(["server"])
+    }
+}

@@ -1,0 +1,16 @@
+//! Shared server state, handed to server functions through the Leptos context.
+
+use crate::server::config::Config;
+use crate::server::db::Db;
+use std::sync::Arc;
+
+/// What every request handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database (SQLite or PostgreSQL).
+    pub db: Db,
+    /// Start-up configuration.
+    pub config: Arc<Config>,
+    /// `index.html` as built by Trunk, with the nonce placeholder still in it.
+    pub index_html: Arc<str>,
+}

@@ -1,0 +1,9 @@
+//! The Leptos single-page app.
+
+pub mod app;
+pub mod components;
+pub mod i18n;
+pub mod pages;
+pub mod routes;
+
+pub use app::App;

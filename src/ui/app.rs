@@ -1,0 +1,45 @@
+//! The app shell: language context, router, header, main, footer.
+
+use crate::ui::components::{OfflineBanner, SiteFooter, SiteHeader};
+use crate::ui::i18n::provide_i18n_context;
+use crate::ui::pages::{CatalogPage, HomePage, NotFoundPage, ProcedurePage};
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = provide_i18n_context();
+    register_service_worker();
+    view! {
+        <Title formatter=move |page: String| {
+            let site = i18n.t().app_name;
+            if page.is_empty() { site.to_string() } else { format!("{page} — {site}") }
+        } />
+        <Router>
+            <a class="skip-link" href="#main">{move || i18n.t().nav_skip}</a>
+            <SiteHeader />
+            <OfflineBanner />
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <NotFoundPage /> }>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/thu-tuc") view=CatalogPage />
+                    <Route path=path!("/thu-tuc/:slug") view=ProcedurePage />
+                </Routes>
+            </main>
+            <SiteFooter />
+        </Router>
+    }
+}
+
+/// Registers `/sw.js`, which caches the app shell so the portal opens without a connection.
+fn register_service_worker() {
+    #[cfg(feature = "csr")]
+    {
+        let sw = window().navigator().service_worker();
+        let _ = sw.register("/sw.js");
+    }
+}

@@ -1,0 +1,17 @@
+//! Reusable pieces of the UI.
+
+mod badges;
+mod load_error;
+mod offline_banner;
+pub mod procedure_card;
+mod search_form;
+mod site_footer;
+mod site_header;
+
+pub use badges::{LevelBadge, OnlineBadge};
+pub use load_error::LoadError;
+pub use offline_banner::OfflineBanner;
+pub use procedure_card::ProcedureCard;
+pub use search_form::SearchForm;
+pub use site_footer::SiteFooter;
+pub use site_header::SiteHeader;

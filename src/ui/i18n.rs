@@ -1,0 +1,179 @@
+//! Vietnamese first, English second. Messages are generated from `locales/*.json` at build
+//! time, so every key a component uses is checked by the compiler.
+
+use crate::api::AppError;
+use crate::domain::field_error::FieldError;
+use leptos::prelude::*;
+
+include!(concat!(env!("OUT_DIR"), "/messages.rs"));
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Tiếng Việt (default).
+    Vi,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// BCP 47 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a stored code; anything unknown is Vietnamese.
+    pub fn from_code(code: &str) -> Lang {
+        if code == "en" { Lang::En } else { Lang::Vi }
+    }
+
+    /// The message table.
+    pub fn messages(self) -> &'static Messages {
+        match self {
+            Lang::Vi => &VI,
+            Lang::En => &EN,
+        }
+    }
+
+    /// Picks the Vietnamese or English one of two strings.
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+}
+
+/// The language context.
+#[derive(Clone, Copy)]
+pub struct I18n {
+    lang: RwSignal<Lang>,
+}
+
+#[cfg(feature = "csr")]
+const STORAGE_KEY: &str = "dvc.lang";
+
+#[cfg(feature = "csr")]
+fn stored_lang() -> Lang {
+    window()
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .map(|c| Lang::from_code(&c))
+        .unwrap_or(Lang::Vi)
+}
+
+#[cfg(not(feature = "csr"))]
+fn stored_lang() -> Lang {
+    Lang::Vi
+}
+
+/// Provides the language context: the stored choice, or Vietnamese.
+pub fn provide_i18n_context() -> I18n {
+    let i18n = I18n {
+        lang: RwSignal::new(stored_lang()),
+    };
+    #[cfg(feature = "csr")]
+    Effect::new(move |_| {
+        let code = i18n.lang.get().code();
+        if let Some(el) = document().document_element() {
+            let _ = el.set_attribute("lang", code);
+        }
+        if let Ok(Some(s)) = window().local_storage() {
+            let _ = s.set_item(STORAGE_KEY, code);
+        }
+    });
+    provide_context(i18n);
+    i18n
+}
+
+/// The language context provided by [`provide_i18n_context`].
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+impl I18n {
+    /// Current language (tracked).
+    pub fn lang(&self) -> Lang {
+        self.lang.get()
+    }
+
+    /// Current messages (tracked).
+    pub fn t(&self) -> &'static Messages {
+        self.lang.get().messages()
+    }
+
+    /// Switches between Vietnamese and English.
+    pub fn toggle(&self) {
+        self.lang.update(|l| {
+            *l = match *l {
+                Lang::Vi => Lang::En,
+                Lang::En => Lang::Vi,
+            }
+        });
+    }
+}
+
+/// Replaces `{name}` in `template` with `value`.
+pub fn fill(template: &str, name: &str, value: impl std::fmt::Display) -> String {
+    template.replace(&format!("{{{name}}}"), &value.to_string())
+}
+
+/// The sentence for a field error code.
+pub fn field_message(t: &Messages, e: &FieldError) -> &'static str {
+    match e.code.as_str() {
+        "required" => t.field_required,
+        "too_long" => t.field_too_long,
+        "control_char" => t.field_control_char,
+        "bidi_control" => t.field_bidi_control,
+        "unknown_sector" => t.field_unknown_sector,
+        _ => t.field_invalid,
+    }
+}
+
+/// The sentence for an error that stopped a page from loading.
+pub fn error_message(t: &Messages, e: &AppError) -> String {
+    match e {
+        AppError::Internal { ref_id } => fill(t.error_internal, "ref", ref_id),
+        AppError::Unavailable | AppError::RateLimited { .. } => t.error_busy.to_string(),
+        AppError::NotFound => t.notfound_body.to_string(),
+        AppError::Validation { fields } => fields
+            .iter()
+            .map(|f| field_message(t, f))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => t.error_network.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::text::nfc;
+
+    #[test]
+    fn both_languages_have_every_message_in_nfc() {
+        let (vi, en) = (VI.all(), EN.all());
+        assert_eq!(vi.len(), en.len());
+        for (k, v) in vi.iter().chain(en.iter()) {
+            assert_eq!(nfc(v), *v, "{k} is not NFC");
+            assert!(!v.contains("  "), "{k} has a double space");
+        }
+        // Placeholders match between languages.
+        for ((k, a), (_, b)) in vi.iter().zip(en.iter()) {
+            let holes = |s: &str| s.matches('{').count();
+            assert_eq!(holes(a), holes(b), "{k}: placeholders differ");
+        }
+    }
+
+    #[test]
+    fn vietnamese_is_the_default_and_has_diacritics() {
+        assert_eq!(Lang::from_code("xx"), Lang::Vi);
+        assert_eq!(VI.app_name, "Dịch vụ công Hà Nội");
+        assert_eq!(fill(VI.proc_days, "n", 5), "5 ngày làm việc");
+    }
+}
