@@ -387,8 +387,10 @@ mod tests {
             (at(2026, 11, 20, 9, 0), 1, at(2026, 11, 23, 9, 0)),
             // Monday 09:00 + 2 days skips Tuesday 24/11 (day off) → Thursday 09:00.
             (at(2026, 11, 23, 9, 0), 2, at(2026, 11, 26, 9, 0)),
-            // Received after hours: starts next working morning.
-            (at(2026, 11, 19, 17, 30), 1, at(2026, 11, 23, 7, 0)),
+            // Received Thursday after hours: counts from Friday 07:00, due Friday 17:00.
+            (at(2026, 11, 19, 17, 30), 1, at(2026, 11, 20, 17, 0)),
+            // Received Friday after hours: the weekend is skipped.
+            (at(2026, 11, 20, 17, 30), 1, at(2026, 11, 23, 17, 0)),
             // 07:00 + 1 day ends at 17:00 the same day, not 07:00 the next.
             (at(2026, 11, 23, 7, 0), 1, at(2026, 11, 23, 17, 0)),
             // Morning start spanning lunch: 10:00 + 2 h → 13:30 + 0.5 h = 14:00.

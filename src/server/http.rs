@@ -8,7 +8,7 @@ use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{BoxError, Router};
 use leptos::prelude::provide_context;
@@ -16,6 +16,7 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
@@ -48,8 +49,9 @@ pub fn router(state: AppState) -> Router {
             "/api/{*fn_name}",
             post(server_fn).fallback(api_method_not_allowed),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), api_guard))
-        .layer(DefaultBodyLimit::max(API_BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(API_BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), api_guard));
 
     let spa: MethodRouter = get(spa_fallback)
         .head(spa_fallback)
@@ -69,7 +71,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .route("/healthz", get(healthz))
-        .route("/index.html", get(spa_fallback))
+        .route("/index.html", get(|| async { Redirect::permanent("/") }))
         .fallback_service(static_files)
         .layer(middleware::from_fn(cache_control))
         .layer(middleware::from_fn(security_headers))

@@ -159,7 +159,13 @@ impl Db {
             .into_iter()
             .map(SummaryRow::into_summary)
             .collect::<Result<Vec<_>, _>>()?;
-        out.sort_by_cached_key(|p| (!p.popular, text::fold(&p.name_vi)));
+        // Procedures whose name holds every word come first, then popular ones, then by name.
+        out.sort_by_cached_key(|p| {
+            let name_vi = text::fold(&p.name_vi);
+            let in_name = text::folded_matches(&q.folded, &name_vi)
+                || text::folded_matches(&q.folded, &text::fold(&p.name_en));
+            (!in_name, !p.popular, name_vi)
+        });
         Ok(out)
     }
 

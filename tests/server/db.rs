@@ -1,0 +1,123 @@
+//! Repository functions on both engines.
+
+use crate::both_engines;
+use crate::support::{Engine, TestDb, repo_path};
+use chrono::NaiveDate;
+use dichvucong::server::db::Db;
+use dichvucong::server::seed;
+use std::collections::BTreeSet;
+
+both_engines!(durability_settings_are_enforced, |engine| {
+    let tdb = TestDb::new(engine).await;
+    let db = tdb.connect().await;
+    db.check_settings().await.unwrap();
+    if let Db::Sqlite(pool) = &db {
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL");
+        let ok: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(ok, "ok");
+    }
+    db.close().await;
+    tdb.cleanup().await;
+});
+
+both_engines!(import_is_idempotent_and_complete, |engine| {
+    let tdb = TestDb::new(engine).await;
+    let db = tdb.connect().await;
+    let data = seed::load(&repo_path("data")).unwrap();
+    db.import_catalog(&data).await.unwrap();
+    db.import_catalog(&data).await.unwrap();
+    assert_eq!(db.units().await.unwrap().len(), 126);
+    let holidays = db.holidays().await.unwrap();
+    assert_eq!(holidays, data.holidays, "holiday table round-trips exactly");
+    let p = db
+        .procedure_by_slug("dang-ky-ket-hon")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        &p,
+        data.procedures
+            .iter()
+            .find(|x| x.slug == "dang-ky-ket-hon")
+            .unwrap()
+    );
+    db.close().await;
+    tdb.cleanup().await;
+});
+
+both_engines!(
+    dossier_codes_have_no_gaps_or_duplicates_under_concurrency,
+    |engine| {
+        let tdb = TestDb::new(engine).await;
+        let db = tdb.connect().await;
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let mut tasks = Vec::new();
+        for _ in 0..40 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = db.begin().await.unwrap();
+                let code = tx.next_dossier_code("00004", day).await.unwrap();
+                tx.commit().await.unwrap();
+                code
+            }));
+        }
+        let mut seqs = BTreeSet::new();
+        for t in tasks {
+            let code = t.await.unwrap();
+            assert_eq!(code.unit, "00004");
+            assert!(seqs.insert(code.seq), "duplicate {code}");
+        }
+        assert_eq!(seqs, (1..=40).collect::<BTreeSet<u32>>());
+
+        // A rolled-back submission gives its number back: no gap.
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(tx.next_dossier_code("00004", day).await.unwrap().seq, 41);
+        tx.rollback().await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let code = tx.next_dossier_code("00004", day).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(code.to_string(), "00004-261123-0041");
+
+        // Another unit and another day count separately.
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(tx.next_dossier_code("00008", day).await.unwrap().seq, 1);
+        assert_eq!(
+            tx.next_dossier_code("00004", day.succ_opt().unwrap())
+                .await
+                .unwrap()
+                .seq,
+            1
+        );
+        tx.commit().await.unwrap();
+        db.close().await;
+        tdb.cleanup().await;
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_engines_have_the_same_schema() {
+    let (a, b) = (
+        TestDb::new(Engine::Sqlite).await,
+        TestDb::new(Engine::Postgres).await,
+    );
+    let (da, db) = (a.connect().await, b.connect().await);
+    let (sa, sb) = (da.schema().await.unwrap(), db.schema().await.unwrap());
+    assert!(!sa.is_empty());
+    assert_eq!(sa, sb, "migrations/sqlite and migrations/postgres differ");
+    da.close().await;
+    db.close().await;
+    a.cleanup().await;
+    b.cleanup().await;
+}
