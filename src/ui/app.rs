@@ -20,7 +20,7 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { site.to_string() } else { format!("{page} — {site}") }
         } />
         <Router>
-            <a class="skip-link" href="#main">{move || i18n.t().nav_skip}</a>
+            <a class="skip-link" href="#main" on:click=skip_to_main>{move || i18n.t().nav_skip}</a>
             <SiteHeader />
             <OfflineBanner />
             <main id="main" tabindex="-1">
@@ -32,6 +32,21 @@ pub fn App() -> impl IntoView {
             </main>
             <SiteFooter />
         </Router>
+    }
+}
+
+/// Moves keyboard focus to the main content (the router would only scroll to it).
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    ev.prevent_default();
+    #[cfg(feature = "csr")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(main) = document()
+            .get_element_by_id("main")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = main.focus();
+        }
     }
 }
 

@@ -70,7 +70,7 @@ pub fn CatalogPage() -> impl IntoView {
                     Ok(list) => {
                         let n = list.len();
                         view! {
-                            <h2 class="results-count" role="status">{move || fill(t().catalog_results_count, "n", n)}</h2>
+                            <div role="status"><h2 class="results-count">{move || fill(t().catalog_results_count, "n", n)}</h2></div>
                             {(n == 0).then(|| view! {
                                 <p>{move || t().catalog_no_results}</p>
                                 <p><A href=routes::CATALOG>{move || t().catalog_clear}</A></p>

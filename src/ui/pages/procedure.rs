@@ -26,7 +26,7 @@ pub fn ProcedurePage() -> impl IntoView {
                 Err(AppError::NotFound) => view! { <NotFoundPage /> }.into_any(),
                 Err(e) => view! {
                     <div class="page">
-                        <LoadError error=e on_retry=Callback::new(move |_| procedure.refetch()) />
+                        <LoadError error=e whole_page=true on_retry=Callback::new(move |_| procedure.refetch()) />
                     </div>
                 }.into_any(),
             })}
@@ -120,7 +120,7 @@ fn ProcedureDetail(procedure: Procedure) -> impl IntoView {
                 </ol>
             </section>
 
-            <section aria-labelledby="documents">
+            <section>
                 <h2 id="documents">{move || t().proc_documents}</h2>
                 <div class="table-wrap" role="region" aria-labelledby="documents" tabindex="0">
                     <table>

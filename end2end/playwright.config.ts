@@ -1,0 +1,72 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// Drives the real release build and the real server in Debian's Chromium.
+// The server gets a fresh SQLite file per run; `scripts/test` builds dist/ and the server first.
+const port = Number(process.env.DVC_E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+const root = new URL("..", import.meta.url).pathname;
+const serverBin = process.env.DVC_SERVER_BIN ?? `${process.env.CARGO_TARGET_DIR ?? `${root}target`}/debug/server`;
+const runDir = process.env.DVC_E2E_VAR ?? `${root}var/e2e-${Date.now()}`;
+
+const chromium = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [["list"]],
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  use: {
+    baseURL,
+    locale: "vi-VN",
+    timezoneId: "Asia/Ho_Chi_Minh",
+    trace: "off",
+    launchOptions: chromium,
+  },
+  projects: [
+    {
+      name: "mobile",
+      use: {
+        ...devices["Pixel 7"],
+        viewport: { width: 360, height: 800 },
+        browserName: "chromium",
+        launchOptions: chromium,
+      },
+    },
+    {
+      name: "desktop",
+      use: { viewport: { width: 1280, height: 800 }, browserName: "chromium", launchOptions: chromium },
+    },
+  ],
+  webServer: {
+    command: `mkdir -p ${runDir} && exec ${serverBin}`,
+    cwd: root,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      DVC_BIND: `127.0.0.1:${port}`,
+      DATABASE_URL: `sqlite://${runDir}/e2e.db`,
+      DVC_DIST: `${root}dist`,
+      DVC_DATA: `${root}data`,
+      DVC_PUBLIC_ORIGIN: baseURL,
+      RUST_LOG: "warn",
+    },
+  },
+});
