@@ -100,7 +100,7 @@ impl Cccd {
 
     /// Sex encoded by the fourth digit (even = male, odd = female).
     pub fn sex(&self) -> Sex {
-        if self.century_digit() % 2 == 0 {
+        if self.century_digit().is_multiple_of(2) {
             Sex::Male
         } else {
             Sex::Female
@@ -170,9 +170,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    type Decoded = Result<(&'static str, Sex, i32), CccdError>;
+
     #[test]
     fn parse_table() {
-        let cases: [(&str, Result<(&str, Sex, i32), CccdError>); 12] = [
+        let cases: [(&str, Decoded); 12] = [
             ("001089012345", Ok(("001", Sex::Male, 1989))),
             ("001189012389", Ok(("001", Sex::Female, 1989))),
             ("079203001234", Ok(("079", Sex::Male, 2003))),

@@ -105,16 +105,12 @@ impl TestDb {
 
     /// Drops the PostgreSQL database (SQLite files go with the temp dir).
     pub async fn cleanup(self) {
-        if let Some(admin) = &self.admin_url {
-            if let Ok(pool) = sqlx::PgPool::connect(admin).await {
-                let _ = sqlx::query(&format!(
-                    "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                    self.name
-                ))
-                .execute(&pool)
-                .await;
-                pool.close().await;
-            }
+        if let Some(admin) = &self.admin_url
+            && let Ok(pool) = sqlx::PgPool::connect(admin).await
+        {
+            let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+            let _ = sqlx::query(&drop).execute(&pool).await;
+            pool.close().await;
         }
     }
 }
