@@ -8,5 +8,6 @@
 pub mod catalog;
 pub mod error;
 pub mod registry;
+pub mod tracking;
 
 pub use error::AppError;

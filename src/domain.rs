@@ -9,3 +9,4 @@ pub mod field_error;
 pub mod money;
 pub mod status;
 pub mod text;
+pub mod tracking;

@@ -5,6 +5,7 @@ pub mod ctx;
 pub mod db;
 pub mod http;
 pub mod policy;
+pub mod rate_limit;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
@@ -48,6 +49,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 /// Serves `state` on `listener` until SIGTERM/Ctrl-C, then drains in-flight requests.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     let db = state.db.clone();
+    rate_limit::spawn_sweeper(db.clone());
     let app = http::router(state);
     axum::serve(
         listener,

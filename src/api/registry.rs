@@ -15,6 +15,7 @@ pub const ALL: &[(&str, Access)] = &[
     ("/api/catalog/procedure", Access::Public),
     ("/api/catalog/sectors", Access::Public),
     ("/api/catalog/units", Access::Public),
+    ("/api/dossiers/track", Access::Public),
 ];
 
 /// Registers every server function with the server-function router.
@@ -26,4 +27,5 @@ pub fn register_all() {
     register_explicit::<GetProcedure>();
     register_explicit::<ListSectors>();
     register_explicit::<ListUnits>();
+    register_explicit::<crate::api::tracking::TrackDossier>();
 }

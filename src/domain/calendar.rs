@@ -28,6 +28,19 @@ pub fn from_local(t: NaiveDateTime) -> DateTime<Utc> {
     (t - Duration::hours(7)).and_utc()
 }
 
+/// Formats an instant the way Vietnamese administrative slips do, in Hà Nội time:
+/// `08 giờ 05 phút, ngày 23/11/2026`.
+pub fn format_vi(t: DateTime<Utc>) -> String {
+    to_local(t)
+        .format("%H giờ %M phút, ngày %d/%m/%Y")
+        .to_string()
+}
+
+/// English form of [`format_vi`]: `08:05, 23/11/2026`.
+pub fn format_en(t: DateTime<Utc>) -> String {
+    to_local(t).format("%H:%M, %d/%m/%Y").to_string()
+}
+
 /// Whether a dated row makes a day a day off or a working day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DayKind {
@@ -463,6 +476,9 @@ mod tests {
         let utc = from_local(t);
         assert_eq!(utc.to_rfc3339(), "2026-11-23T00:00:00+00:00");
         assert_eq!(to_local(utc), t);
+        let t = from_local(at(2026, 11, 23, 8, 5));
+        assert_eq!(format_vi(t), "08 giờ 05 phút, ngày 23/11/2026");
+        assert_eq!(format_en(t), "08:05, 23/11/2026");
     }
 
     fn instant() -> impl Strategy<Value = NaiveDateTime> {

@@ -13,6 +13,8 @@ pub struct RequestCtx {
     pub principal: Principal,
     /// The `x-request-id` of this request, used as the reference of internal errors.
     pub request_id: String,
+    /// The peer address (for rate limits).
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 /// Reads the context Leptos provides for the current server-function call.
@@ -20,18 +22,25 @@ pub async fn request() -> Result<RequestCtx, AppError> {
     let state = use_context::<AppState>().ok_or_else(|| AppError::Internal {
         ref_id: "no-state".into(),
     })?;
-    let request_id = use_context::<axum::http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
+    let parts = use_context::<axum::http::request::Parts>();
+    let request_id = parts
+        .as_ref()
+        .and_then(|p| p.headers.get("x-request-id"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
         .unwrap_or_default();
+    let client_ip = parts
+        .as_ref()
+        .and_then(|p| {
+            p.extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        })
+        .map(|c| c.0.ip());
     Ok(RequestCtx {
         state,
         principal: Principal::Anonymous,
         request_id,
+        client_ip,
     })
 }
 

@@ -6,6 +6,7 @@
 
 pub mod catalog;
 mod dossier_code;
+mod tracking;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -163,6 +163,11 @@ async fn api_guard(State(state): State<AppState>, req: Request, next: Next) -> R
         match serde_json::from_slice::<AppError>(&bytes) {
             Ok(err) => {
                 parts.status = StatusCode::from_u16(err.status()).unwrap_or(status);
+                if let AppError::RateLimited { retry_after } = err {
+                    parts
+                        .headers
+                        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                }
                 Response::from_parts(parts, Body::from(bytes))
             }
             // Not one of ours: body-limit rejections, unknown functions. Never echo them.

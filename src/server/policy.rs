@@ -15,12 +15,16 @@ pub enum Principal {
 pub enum Action {
     /// Read the public procedure catalogue, sectors and administrative units.
     ReadCatalog,
+    /// Look a dossier up by its code and the submitter's ID-number suffix (what the receipt
+    /// shows, nothing more).
+    TrackDossier,
 }
 
 /// Decides whether `who` may do `action`.
 pub fn check(who: &Principal, action: Action) -> Result<(), AppError> {
     match (who, action) {
         (_, Action::ReadCatalog) => Ok(()),
+        (_, Action::TrackDossier) => Ok(()),
     }
 }
 
@@ -31,5 +35,6 @@ mod tests {
     #[test]
     fn anyone_reads_the_catalogue() {
         assert_eq!(check(&Principal::Anonymous, Action::ReadCatalog), Ok(()));
+        assert_eq!(check(&Principal::Anonymous, Action::TrackDossier), Ok(()));
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::ui::components::{OfflineBanner, SiteFooter, SiteHeader};
 use crate::ui::i18n::provide_i18n_context;
-use crate::ui::pages::{CatalogPage, HomePage, NotFoundPage, ProcedurePage};
+use crate::ui::pages::{CatalogPage, HomePage, NotFoundPage, ProcedurePage, TrackPage};
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -28,6 +28,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/thu-tuc") view=CatalogPage />
                     <Route path=path!("/thu-tuc/:slug") view=ProcedurePage />
+                    <Route path=path!("/tra-cuu") view=TrackPage />
                 </Routes>
             </main>
             <SiteFooter />
@@ -38,16 +39,7 @@ pub fn App() -> impl IntoView {
 /// Moves keyboard focus to the main content (the router would only scroll to it).
 fn skip_to_main(ev: leptos::ev::MouseEvent) {
     ev.prevent_default();
-    #[cfg(feature = "csr")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(main) = document()
-            .get_element_by_id("main")
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = main.focus();
-        }
-    }
+    crate::ui::focus::focus_id("main");
 }
 
 /// Registers `/sw.js`, which caches the app shell so the portal opens without a connection.

@@ -1,6 +1,7 @@
 //! Reusable pieces of the UI.
 
 mod badges;
+mod error_summary;
 mod load_error;
 mod offline_banner;
 pub mod procedure_card;
@@ -9,6 +10,7 @@ mod site_footer;
 mod site_header;
 
 pub use badges::{LevelBadge, OnlineBadge};
+pub use error_summary::{ErrorSummary, FieldMessage};
 pub use load_error::LoadError;
 pub use offline_banner::OfflineBanner;
 pub use procedure_card::ProcedureCard;

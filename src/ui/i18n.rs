@@ -131,6 +131,9 @@ pub fn field_message(t: &Messages, e: &FieldError) -> &'static str {
         "control_char" => t.field_control_char,
         "bidi_control" => t.field_bidi_control,
         "unknown_sector" => t.field_unknown_sector,
+        "dossier_code_format" => t.field_dossier_code_format,
+        "dossier_code_date" => t.field_dossier_code_date,
+        "id_suffix_format" => t.field_id_suffix_format,
         _ => t.field_invalid,
     }
 }

@@ -4,6 +4,8 @@
 pub const HOME: &str = "/";
 /// Procedure catalogue (`?q=…&linh-vuc=…&cap=…`).
 pub const CATALOG: &str = "/thu-tuc";
+/// Public dossier look-up (`?ma=<dossier code>`, the receipt's QR code points here).
+pub const TRACK: &str = "/tra-cuu";
 
 /// Query parameter names of the catalogue page.
 pub mod query {
@@ -13,6 +15,8 @@ pub mod query {
     pub const SECTOR: &str = "linh-vuc";
     /// Level (`commune` / `province`).
     pub const LEVEL: &str = "cap";
+    /// Dossier code on the tracking page.
+    pub const CODE: &str = "ma";
 }
 
 /// Path of one procedure's page.
@@ -41,7 +45,7 @@ pub fn is_app_route(path: &str) -> bool {
         path
     };
     match path {
-        HOME | CATALOG => true,
+        HOME | CATALOG | TRACK => true,
         _ => path
             .strip_prefix(CATALOG)
             .and_then(|rest| rest.strip_prefix('/'))
@@ -55,7 +59,13 @@ mod tests {
 
     #[test]
     fn route_table() {
-        for p in ["/", "/thu-tuc", "/thu-tuc/", "/thu-tuc/dang-ky-khai-sinh"] {
+        for p in [
+            "/",
+            "/thu-tuc",
+            "/thu-tuc/",
+            "/thu-tuc/dang-ky-khai-sinh",
+            "/tra-cuu",
+        ] {
             assert!(is_app_route(p), "{p}");
         }
         for p in [

@@ -9,3 +9,4 @@ mod catalog;
 mod db;
 mod http;
 mod support;
+mod tracking;

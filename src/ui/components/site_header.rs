@@ -28,6 +28,7 @@ pub fn SiteHeader() -> impl IntoView {
             <nav class="site-nav" aria-label=move || t().nav_label>
                 <A href=routes::HOME exact=true>{move || t().nav_home}</A>
                 <A href=routes::CATALOG>{move || t().nav_catalog}</A>
+                <A href=routes::TRACK>{move || t().nav_track}</A>
             </nav>
         </header>
     }

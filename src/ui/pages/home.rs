@@ -5,7 +5,7 @@ use crate::ui::i18n::{fill, use_i18n};
 use crate::ui::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::components::{A, Form};
 
 /// Home: search, popular procedures, sectors.
 #[component]
@@ -26,6 +26,20 @@ pub fn HomePage() -> impl IntoView {
                 <h1 id="home-title">{move || t().home_title}</h1>
                 <p class="lead">{move || t().home_lead}</p>
                 <SearchForm id="home-" />
+            </section>
+
+            <section aria-labelledby="track-title" class="track-box">
+                <h2 id="track-title">{move || t().track_title}</h2>
+                <p>{move || t().track_home_lead}</p>
+                <Form action=routes::TRACK method="GET" attr:class="search-form">
+                    <label for="home-track-code" class="search-form__label">{move || t().track_code_label}</label>
+                    <p id="home-track-hint" class="hint">{move || t().track_code_hint}</p>
+                    <div class="search-form__row">
+                        <input id="home-track-code" type="text" name=routes::query::CODE autocomplete="off"
+                            spellcheck="false" maxlength="64" aria-describedby="home-track-hint" />
+                        <button type="submit" class="button">{move || t().track_submit}</button>
+                    </div>
+                </Form>
             </section>
 
             <section aria-labelledby="popular-title">

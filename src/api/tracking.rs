@@ -1,0 +1,27 @@
+//! Public dossier look-up (the QR code and the "track a dossier" form).
+
+use crate::api::AppError;
+use crate::domain::tracking::{TrackQuery, TrackResult};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// Looks a dossier up by its code and the last four digits of the submitter's ID number.
+/// Rate limited per address and per code; a wrong suffix answers exactly like an unknown code.
+#[server(endpoint = "dossiers/track", input = Json)]
+pub async fn track_dossier(query: TrackQuery) -> Result<TrackResult, AppError> {
+    use crate::server::{ctx, policy::Action, rate_limit};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::TrackDossier)?;
+    let (code, suffix) = query
+        .validate()
+        .map_err(|fields| AppError::Validation { fields })?;
+    let ip = cx.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
+    rate_limit::check(&cx.state.db, rate_limit::TRACK_PER_IP, &ip).await?;
+    rate_limit::check(&cx.state.db, rate_limit::TRACK_PER_CODE, &code.to_string()).await?;
+    cx.state
+        .db
+        .track_dossier(&code, &suffix)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)
+}

@@ -1,0 +1,62 @@
+//! Rate limits, counted in the database so that every server instance shares them.
+
+use crate::api::AppError;
+use crate::server::db::Db;
+use chrono::Utc;
+
+/// A limit of `max` hits per `window_secs` for one kind of bucket.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    /// Bucket prefix (`track-ip`, `track-code` …).
+    pub name: &'static str,
+    /// Window length in seconds.
+    pub window_secs: i64,
+    /// Hits allowed per window.
+    pub max: i64,
+}
+
+/// Public dossier look-ups from one address: enough for a family, too few for a scraper.
+pub const TRACK_PER_IP: Limit = Limit {
+    name: "track-ip",
+    window_secs: 600,
+    max: 30,
+};
+
+/// Look-ups of one dossier code, from anywhere: the 4-digit suffix cannot be guessed
+/// (10 000 values at 10 an hour).
+pub const TRACK_PER_CODE: Limit = Limit {
+    name: "track-code",
+    window_secs: 3600,
+    max: 10,
+};
+
+/// Counts a hit on `limit` for `key`; `RateLimited` once the window is full.
+pub async fn check(db: &Db, limit: Limit, key: &str) -> Result<(), AppError> {
+    let bucket = format!("{}:{key}", limit.name);
+    match db
+        .rate_limit_hit(&bucket, limit.window_secs, Utc::now())
+        .await
+    {
+        Ok((hits, _)) if hits <= limit.max => Ok(()),
+        Ok((_, retry_after)) => Err(AppError::RateLimited {
+            retry_after: u32::try_from(retry_after.max(1)).unwrap_or(u32::MAX),
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "rate limit store failed");
+            Err(AppError::Unavailable)
+        }
+    }
+}
+
+/// Sweeps old windows every ten minutes, for as long as the server runs.
+pub fn spawn_sweeper(db: Db) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = db.rate_limit_sweep(Utc::now()).await {
+                tracing::warn!(error = %e, "rate limit sweep failed");
+            }
+        }
+    });
+}
