@@ -8,5 +8,6 @@ mod authorization;
 mod catalog;
 mod db;
 mod http;
+mod lifecycle;
 mod support;
 mod tracking;
