@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod error;
 pub mod registry;
+pub mod session;
 pub mod tracking;
 
 pub use error::AppError;

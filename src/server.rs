@@ -1,5 +1,6 @@
 //! Everything with I/O. Compiled only with the `ssr` feature, never into the wasm build.
 
+pub mod auth;
 pub mod config;
 pub mod ctx;
 pub mod db;
@@ -16,9 +17,16 @@ use crate::server::config::Config;
 use crate::server::db::Db;
 use std::sync::Arc;
 
+/// Selects ring as the TLS crypto provider for outbound calls (identity provider, payment
+/// gateway), as sqlx uses. Must run before any HTTP client is built; idempotent.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Connects to the database, applies migrations, imports the data folder if configured, and
 /// reads the built app's `index.html`.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    install_crypto();
     let db = Db::connect(&config.database_url, config.db_max_connections).await?;
     tracing::info!(engine = db.engine(), "database ready");
     if config.import_data {
@@ -43,6 +51,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         db,
         config: Arc::new(config),
         index_html,
+        oidc: Arc::default(),
     })
 }
 
@@ -50,6 +59,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     let db = state.db.clone();
     rate_limit::spawn_sweeper(db.clone());
+    auth::spawn_sweeper(state.clone());
     let app = http::router(state);
     axum::serve(
         listener,

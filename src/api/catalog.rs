@@ -10,7 +10,7 @@ use leptos::server_fn::codec::Json;
 pub async fn search_procedures(query: CatalogQuery) -> Result<Vec<ProcedureSummary>, AppError> {
     use crate::server::{ctx, policy::Action};
     let cx = ctx::request().await?;
-    cx.authorize(Action::ReadCatalog)?;
+    cx.authorize(Action::ReadCatalog).await?;
     let valid = query
         .validate()
         .map_err(|fields| AppError::Validation { fields })?;
@@ -26,7 +26,7 @@ pub async fn search_procedures(query: CatalogQuery) -> Result<Vec<ProcedureSumma
 pub async fn get_procedure(slug: String) -> Result<Procedure, AppError> {
     use crate::server::{ctx, policy::Action};
     let cx = ctx::request().await?;
-    cx.authorize(Action::ReadCatalog)?;
+    cx.authorize(Action::ReadCatalog).await?;
     if slug.is_empty()
         || slug.len() > 120
         || !slug
@@ -48,7 +48,7 @@ pub async fn get_procedure(slug: String) -> Result<Procedure, AppError> {
 pub async fn list_sectors() -> Result<Vec<Sector>, AppError> {
     use crate::server::{ctx, policy::Action};
     let cx = ctx::request().await?;
-    cx.authorize(Action::ReadCatalog)?;
+    cx.authorize(Action::ReadCatalog).await?;
     cx.state.db.sectors().await.map_err(|e| cx.internal(e))
 }
 
@@ -57,6 +57,6 @@ pub async fn list_sectors() -> Result<Vec<Sector>, AppError> {
 pub async fn list_units() -> Result<Vec<Unit>, AppError> {
     use crate::server::{ctx, policy::Action};
     let cx = ctx::request().await?;
-    cx.authorize(Action::ReadCatalog)?;
+    cx.authorize(Action::ReadCatalog).await?;
     cx.state.db.units().await.map_err(|e| cx.internal(e))
 }

@@ -21,6 +21,9 @@ pub enum AppError {
     /// Signed in, but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// Allowed only after a fresh login at identity level 2.
+    #[error("step-up required")]
+    StepUpRequired,
     /// Must sign in first.
     #[error("unauthenticated")]
     Unauthenticated,
@@ -60,7 +63,7 @@ impl AppError {
         match self {
             AppError::Validation { .. } => 422,
             AppError::NotFound => 404,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::StepUpRequired => 403,
             AppError::Unauthenticated => 401,
             AppError::Conflict => 409,
             AppError::RateLimited { .. } => 429,

@@ -7,6 +7,12 @@
 pub enum Access {
     /// Anyone, signed in or not (public information).
     Public,
+    /// Anyone; answers about the caller's own session only.
+    OwnSession,
+    /// A signed-in person with a recent level-2 login.
+    StepUp,
+    /// Administrators only.
+    Admin,
 }
 
 /// `(path, access)` for every server function.
@@ -16,6 +22,11 @@ pub const ALL: &[(&str, Access)] = &[
     ("/api/catalog/sectors", Access::Public),
     ("/api/catalog/units", Access::Public),
     ("/api/dossiers/track", Access::Public),
+    ("/api/session/me", Access::OwnSession),
+    ("/api/session/reveal-id", Access::StepUp),
+    ("/api/admin/staff", Access::Admin),
+    ("/api/admin/staff/role", Access::Admin),
+    ("/api/admin/users/disable", Access::Admin),
 ];
 
 /// Registers every server function with the server-function router.
@@ -28,4 +39,9 @@ pub fn register_all() {
     register_explicit::<ListSectors>();
     register_explicit::<ListUnits>();
     register_explicit::<crate::api::tracking::TrackDossier>();
+    register_explicit::<crate::api::session::CurrentSession>();
+    register_explicit::<crate::api::session::RevealOwnId>();
+    register_explicit::<crate::api::session::ListStaff>();
+    register_explicit::<crate::api::session::ChangeRole>();
+    register_explicit::<crate::api::session::SetAccountDisabled>();
 }

@@ -11,7 +11,7 @@ use leptos::server_fn::codec::Json;
 pub async fn track_dossier(query: TrackQuery) -> Result<TrackResult, AppError> {
     use crate::server::{ctx, policy::Action, rate_limit};
     let cx = ctx::request().await?;
-    cx.authorize(Action::TrackDossier)?;
+    cx.authorize(Action::TrackDossier).await?;
     let (code, suffix) = query
         .validate()
         .map_err(|fields| AppError::Validation { fields })?;

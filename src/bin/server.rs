@@ -5,6 +5,7 @@ use dichvucong::server::{self, config::Config, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    server::install_crypto();
     let config = Config::parse();
     telemetry::init(config.log_json);
     let bind = config.bind;

@@ -60,6 +60,51 @@ pub struct Config {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "DVC_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Issuer URL of the national OpenID Connect provider (default: the sandbox provider).
+    #[arg(long, env = "DVC_OIDC_ISSUER", default_value = "http://127.0.0.1:4010")]
+    pub oidc_issuer: String,
+
+    /// Client id registered at the provider.
+    #[arg(long, env = "DVC_OIDC_CLIENT_ID", default_value = "dichvucong")]
+    pub oidc_client_id: String,
+
+    /// Client secret registered at the provider.
+    #[arg(
+        long,
+        env = "DVC_OIDC_CLIENT_SECRET",
+        default_value = "sandbox-secret-change-me",
+        hide_env_values = true
+    )]
+    pub oidc_client_secret: String,
+
+    /// Scopes requested besides `openid`.
+    #[arg(long, env = "DVC_OIDC_SCOPES", default_value = "profile vneid")]
+    pub oidc_scopes: String,
+
+    /// ID-token claim carrying the personal ID number.
+    #[arg(long, env = "DVC_OIDC_CCCD_CLAIM", default_value = "cccd")]
+    pub oidc_cccd_claim: String,
+
+    /// `acr` value of identity level 1.
+    #[arg(
+        long,
+        env = "DVC_OIDC_ACR_LEVEL1",
+        default_value = "urn:vn:vneid:loa:1"
+    )]
+    pub oidc_acr_level1: String,
+
+    /// `acr` value of identity level 2.
+    #[arg(
+        long,
+        env = "DVC_OIDC_ACR_LEVEL2",
+        default_value = "urn:vn:vneid:loa:2"
+    )]
+    pub oidc_acr_level2: String,
+
+    /// ID number (CCCD) of the first administrator, made administrator at their first login.
+    #[arg(long, env = "DVC_BOOTSTRAP_ADMIN_CCCD")]
+    pub bootstrap_admin_cccd: Option<String>,
 }
 
 impl Config {

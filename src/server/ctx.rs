@@ -36,18 +36,65 @@ pub async fn request() -> Result<RequestCtx, AppError> {
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         })
         .map(|c| c.0.ip());
+    let principal = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<Principal>())
+        .cloned()
+        .unwrap_or(Principal::Anonymous);
     Ok(RequestCtx {
         state,
-        principal: Principal::Anonymous,
+        principal,
         request_id,
         client_ip,
     })
 }
 
 impl RequestCtx {
-    /// Asks the policy; a denial is returned as the error to send.
-    pub fn authorize(&self, action: Action) -> Result<(), AppError> {
-        policy::check(&self.principal, action)
+    /// Asks the policy; a denial is audited and returned as the error to send.
+    pub async fn authorize(&self, action: Action) -> Result<(), AppError> {
+        let result = policy::check(&self.principal, &action, chrono::Utc::now());
+        if let Err(e) = &result
+            && !matches!(self.principal, Principal::Anonymous)
+        {
+            let (actor, role) = match &self.principal {
+                Principal::User(u) => (
+                    Some(u.user_id.clone()),
+                    if u.is_admin {
+                        "admin"
+                    } else if u.staff {
+                        "staff"
+                    } else {
+                        "resident"
+                    },
+                ),
+                Principal::Anonymous => (None, "anonymous"),
+            };
+            let unit = match &action {
+                Action::StaffArea { unit } => Some(unit.clone()),
+                _ => None,
+            };
+            let event = crate::server::db::audit::AuditEvent {
+                actor,
+                actor_role: role.into(),
+                actor_unit: unit,
+                action: action.name().into(),
+                object: None,
+                outcome: "denied",
+                detail: Some(format!("{e}")),
+            };
+            if let Err(err) = self.state.db.audit(&event).await {
+                tracing::error!(error = %err, "audit write failed");
+            }
+        }
+        result
+    }
+
+    /// The signed-in user, or `Unauthenticated`.
+    pub fn user(&self) -> Result<&policy::SessionUser, AppError> {
+        match &self.principal {
+            Principal::User(u) => Ok(u),
+            Principal::Anonymous => Err(AppError::Unauthenticated),
+        }
     }
 
     /// Logs an internal error and returns what the browser may see: only the reference.

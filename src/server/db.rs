@@ -4,8 +4,10 @@
 //! type-checked on its own through [`with_db!`]. Schema changes live in `migrations/sqlite`
 //! and `migrations/postgres`, kept column-for-column identical (checked by a test).
 
+pub mod audit;
 pub mod catalog;
 mod dossier_code;
+pub mod identity;
 mod tracking;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

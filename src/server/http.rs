@@ -2,7 +2,7 @@
 //! fallback, and the headers every response carries.
 
 use crate::api::AppError;
-use crate::server::AppState;
+use crate::server::{AppState, auth};
 use axum::body::Body;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -71,8 +71,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .route("/healthz", get(healthz))
+        .route("/auth/login", get(auth::login))
+        .route("/auth/callback", get(auth::callback))
+        .route("/auth/logout", post(auth::logout))
         .route("/index.html", get(|| async { Redirect::permanent("/") }))
         .fallback_service(static_files)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::session_layer))
         .layer(middleware::from_fn(cache_control))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
@@ -117,7 +121,7 @@ fn json_error(err: &AppError) -> Response {
 /// True when a state-changing request comes from our own pages. Browsers send
 /// `Sec-Fetch-Site`; older ones send `Origin`; tools that send neither cannot be used for
 /// cross-site request forgery.
-fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         return matches!(site.as_bytes(), b"same-origin" | b"none");
     }

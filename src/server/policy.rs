@@ -1,40 +1,173 @@
 //! The authorization policy, in one place. Deny by default: an action is allowed only where
-//! a match arm below says so.
+//! a match arm below says so. The acting user comes from the session, never from arguments.
 
 use crate::api::AppError;
+use chrono::{DateTime, Utc};
 
-/// Who is calling. Comes from the session only, never from request arguments.
+/// A staff role at one commune-level unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRole {
+    /// Unit code.
+    pub unit_code: String,
+    /// `officer` or `leader`.
+    pub role: String,
+}
+
+/// A signed-in person, as the session says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionUser {
+    /// User id.
+    pub user_id: String,
+    /// Name.
+    pub name: String,
+    /// Staff session.
+    pub staff: bool,
+    /// Administrator.
+    pub is_admin: bool,
+    /// Identity level of this login (1 or 2).
+    pub identity_level: i64,
+    /// When the person authenticated at the provider.
+    pub auth_time: DateTime<Utc>,
+    /// Session start.
+    pub created_at: DateTime<Utc>,
+    /// This request.
+    pub last_seen_at: DateTime<Utc>,
+    /// Staff roles.
+    pub roles: Vec<StaffRole>,
+}
+
+/// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// Not signed in.
     Anonymous,
+    /// Signed in.
+    User(Box<SessionUser>),
 }
 
 /// Something a caller wants to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Read the public procedure catalogue, sectors and administrative units.
     ReadCatalog,
-    /// Look a dossier up by its code and the submitter's ID-number suffix (what the receipt
-    /// shows, nothing more).
+    /// Look a dossier up by its code and the submitter's ID-number suffix.
     TrackDossier,
+    /// Read one's own session and profile.
+    ReadOwnProfile,
+    /// See one's own full ID number: needs a recent login at identity level 2.
+    RevealOwnId,
+    /// Use the staff area of a unit (any staff role there).
+    StaffArea {
+        /// The unit.
+        unit: String,
+    },
+    /// Grant and revoke staff roles, disable accounts.
+    ManageStaff,
 }
 
-/// Decides whether `who` may do `action`.
-pub fn check(who: &Principal, action: Action) -> Result<(), AppError> {
+impl Action {
+    /// Short name for the audit log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::ReadCatalog => "read_catalog",
+            Action::TrackDossier => "track_dossier",
+            Action::ReadOwnProfile => "read_own_profile",
+            Action::RevealOwnId => "reveal_own_id",
+            Action::StaffArea { .. } => "staff_area",
+            Action::ManageStaff => "manage_staff",
+        }
+    }
+}
+
+/// Decides whether `who` may do `action` at `now`.
+pub fn check(who: &Principal, action: &Action, now: DateTime<Utc>) -> Result<(), AppError> {
     match (who, action) {
-        (_, Action::ReadCatalog) => Ok(()),
-        (_, Action::TrackDossier) => Ok(()),
+        (_, Action::ReadCatalog | Action::TrackDossier) => Ok(()),
+        (Principal::Anonymous, _) => Err(AppError::Unauthenticated),
+        (Principal::User(_), Action::ReadOwnProfile) => Ok(()),
+        (Principal::User(u), Action::RevealOwnId) => {
+            if u.identity_level >= 2 && now - u.auth_time <= crate::server::auth::RECENT_LOGIN {
+                Ok(())
+            } else {
+                Err(AppError::StepUpRequired)
+            }
+        }
+        (Principal::User(u), Action::StaffArea { unit }) => {
+            if u.roles.iter().any(|r| &r.unit_code == unit) {
+                Ok(())
+            } else {
+                // Another ward's area looks like nothing at all.
+                Err(AppError::NotFound)
+            }
+        }
+        (Principal::User(u), Action::ManageStaff) => {
+            if u.is_admin {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
+
+    fn user(level: i64, login_ago_min: i64, admin: bool, units: &[&str]) -> Principal {
+        let now = Utc::now();
+        Principal::User(Box::new(SessionUser {
+            user_id: "u".into(),
+            name: "Nguyễn Văn An".into(),
+            staff: admin || !units.is_empty(),
+            is_admin: admin,
+            identity_level: level,
+            auth_time: now - Duration::minutes(login_ago_min),
+            created_at: now - Duration::minutes(login_ago_min),
+            last_seen_at: now,
+            roles: units
+                .iter()
+                .map(|u| StaffRole {
+                    unit_code: u.to_string(),
+                    role: "officer".into(),
+                })
+                .collect(),
+        }))
+    }
 
     #[test]
-    fn anyone_reads_the_catalogue() {
-        assert_eq!(check(&Principal::Anonymous, Action::ReadCatalog), Ok(()));
-        assert_eq!(check(&Principal::Anonymous, Action::TrackDossier), Ok(()));
+    fn policy_table() {
+        let now = Utc::now();
+        let anon = Principal::Anonymous;
+        let resident = user(2, 1, false, &[]);
+        let level1 = user(1, 1, false, &[]);
+        let stale = user(2, 60, false, &[]);
+        let officer = user(2, 1, false, &["00070"]);
+        let admin = user(2, 1, true, &[]);
+        let ward = |u: &str| Action::StaffArea { unit: u.into() };
+        let cases = [
+            (&anon, Action::ReadCatalog, Ok(())),
+            (&anon, Action::TrackDossier, Ok(())),
+            (
+                &anon,
+                Action::ReadOwnProfile,
+                Err(AppError::Unauthenticated),
+            ),
+            (&anon, Action::ManageStaff, Err(AppError::Unauthenticated)),
+            (&resident, Action::ReadOwnProfile, Ok(())),
+            (&resident, Action::RevealOwnId, Ok(())),
+            (&level1, Action::RevealOwnId, Err(AppError::StepUpRequired)),
+            (&stale, Action::RevealOwnId, Err(AppError::StepUpRequired)),
+            (&resident, ward("00070"), Err(AppError::NotFound)),
+            (&officer, ward("00070"), Ok(())),
+            (&officer, ward("00004"), Err(AppError::NotFound)),
+            (&officer, Action::ManageStaff, Err(AppError::Forbidden)),
+            (&admin, Action::ManageStaff, Ok(())),
+            (&admin, ward("00070"), Err(AppError::NotFound)),
+        ];
+        for (who, action, want) in cases {
+            assert_eq!(check(who, &action, now), want, "{action:?}");
+        }
     }
 }

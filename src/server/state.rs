@@ -13,4 +13,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// `index.html` as built by Trunk, with the nonce placeholder still in it.
     pub index_html: Arc<str>,
+    /// The OpenID Connect relying party.
+    pub oidc: Arc<crate::server::auth::Oidc>,
 }

@@ -2,7 +2,9 @@
 //! must be reachable and must have its access rule tested here. Adding a server function
 //! without a row below fails `every_server_function_has_an_authorization_test`.
 
-use crate::support::{Engine, TestApp};
+use crate::support::{
+    ADMIN, Engine, OFFICER_HOAN_KIEM, Person, RESIDENT_A, RESIDENT_LEVEL1, TestApp,
+};
 use dichvucong::api::registry::{ALL, Access};
 use serde_json::{Value, json};
 
@@ -23,6 +25,17 @@ fn cases() -> Vec<(&'static str, Value)> {
             "/api/dossiers/track",
             json!({ "query": { "code": "00004-261123-0001", "id_suffix": "1234" } }),
         ),
+        ("/api/session/me", json!({})),
+        ("/api/session/reveal-id", json!({})),
+        ("/api/admin/staff", json!({})),
+        (
+            "/api/admin/staff/role",
+            json!({ "change": { "cccd": "001189012389", "unit_code": "00004", "role": "officer", "grant": true } }),
+        ),
+        (
+            "/api/admin/users/disable",
+            json!({ "user_id": "no-such-user", "disabled": true }),
+        ),
     ]
 }
 
@@ -39,29 +52,105 @@ fn every_server_function_has_an_authorization_test() {
     );
 }
 
+async fn status(app: &TestApp, who: Option<&str>, path: &str, body: &Value) -> u16 {
+    app.call_as(who, path, body.clone()).await.status().as_u16()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_rules_hold_for_every_server_function() {
     let app = TestApp::spawn(Engine::Sqlite).await;
+    // The person the admin-role case names has signed in once.
+    app.session_for(&crate::support::RESIDENT_B).await;
+    let session = |p: &'static Person| {
+        let app = &app;
+        async move { app.session_for(p).await }
+    };
+    let resident = session(&RESIDENT_A).await;
+    let level1 = session(&RESIDENT_LEVEL1).await;
+    let stale = session(&Person {
+        login_minutes_ago: 30,
+        ..RESIDENT_A
+    })
+    .await;
+    let officer = session(&OFFICER_HOAN_KIEM).await;
+    let admin = session(&ADMIN).await;
+
     for (path, body) in cases() {
         let access = ALL
             .iter()
             .find(|(p, _)| *p == path)
             .map(|(_, a)| *a)
             .unwrap();
+        let anon = status(&app, None, path, &body).await;
         match access {
             Access::Public => {
-                // Anyone, with no session at all: never 401/403.
-                let resp = app.call(path, body).await;
+                assert!(matches!(anon, 200 | 404), "{path}: anonymous gets {anon}");
                 assert!(
-                    matches!(resp.status().as_u16(), 200 | 404),
-                    "{path} must answer anonymous callers, got {}",
-                    resp.status()
+                    matches!(status(&app, Some(&resident), path, &body).await, 200 | 404),
+                    "{path}"
+                );
+            }
+            Access::OwnSession => {
+                // Answers everyone, about themselves only (covered in auth.rs).
+                assert_eq!(anon, 200, "{path}");
+                assert_eq!(
+                    status(&app, Some(&resident), path, &body).await,
+                    200,
+                    "{path}"
+                );
+            }
+            Access::StepUp => {
+                assert_eq!(anon, 401, "{path}");
+                assert_eq!(
+                    status(&app, Some(&level1), path, &body).await,
+                    403,
+                    "{path}: level 1"
+                );
+                assert_eq!(
+                    status(&app, Some(&stale), path, &body).await,
+                    403,
+                    "{path}: old login"
+                );
+                assert_eq!(
+                    status(&app, Some(&resident), path, &body).await,
+                    200,
+                    "{path}: recent level 2"
+                );
+            }
+            Access::Admin => {
+                assert_eq!(anon, 401, "{path}");
+                assert_eq!(
+                    status(&app, Some(&resident), path, &body).await,
+                    403,
+                    "{path}: resident"
+                );
+                assert_eq!(
+                    status(&app, Some(&officer), path, &body).await,
+                    403,
+                    "{path}: officer"
+                );
+                assert!(
+                    matches!(status(&app, Some(&admin), path, &body).await, 200 | 404),
+                    "{path}: admin"
                 );
             }
         }
         // Registered: a body with missing arguments is a 400, not an unknown-function 404.
-        let resp = app.call(path, json!({ "unexpected": true })).await;
+        let resp = app
+            .call_as(Some(&admin), path, json!({ "unexpected": true }))
+            .await;
         assert_ne!(resp.status(), 404, "{path} is not registered");
     }
+    // Every denial of a signed-in caller is in the audit log.
+    let denied = app
+        .state
+        .db
+        .audit_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.outcome == "denied")
+        .count();
+    assert!(denied >= 6, "{denied} denials audited");
     app.cleanup().await;
 }

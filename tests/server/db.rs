@@ -121,3 +121,46 @@ async fn both_engines_have_the_same_schema() {
     a.cleanup().await;
     b.cleanup().await;
 }
+
+both_engines!(audit_log_is_a_tamper_evident_chain, |engine| {
+    use dichvucong::server::db::audit::AuditEvent;
+    let tdb = TestDb::new(engine).await;
+    let db = tdb.connect().await;
+    let event = |action: &str| AuditEvent {
+        actor: Some("user-1".into()),
+        actor_role: "officer".into(),
+        actor_unit: Some("00070".into()),
+        action: action.into(),
+        object: Some("dossier-9".into()),
+        outcome: "ok",
+        detail: None,
+    };
+    // Concurrent writers still make one unbroken chain.
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let db = db.clone();
+        let e = event(&format!("view-{i}"));
+        tasks.push(tokio::spawn(async move { db.audit(&e).await.unwrap() }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(db.verify_audit_chain().await.unwrap(), Ok(20));
+
+    // Deleting a row breaks the chain at the row after it.
+    with_engine(&db, "DELETE FROM audit_log WHERE seq = 12").await;
+    assert_eq!(db.verify_audit_chain().await.unwrap(), Err(13));
+    // Editing an earlier row is detected at that row.
+    with_engine(&db, "UPDATE audit_log SET action = 'nothing' WHERE seq = 7").await;
+    assert_eq!(db.verify_audit_chain().await.unwrap(), Err(7));
+    db.close().await;
+    tdb.cleanup().await;
+});
+
+async fn with_engine(db: &Db, sql: &str) {
+    match db {
+        Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        Db::Pg(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+    .unwrap();
+}

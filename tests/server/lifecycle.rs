@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_server_cleanly() {
+    dichvucong::server::install_crypto();
     let tdb = TestDb::new(Engine::Sqlite).await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .env("DVC_BIND", "127.0.0.1:0")

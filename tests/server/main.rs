@@ -4,6 +4,7 @@
 //! reached the PostgreSQL tests fail, they are never skipped.
 #![cfg(feature = "ssr")]
 
+mod auth;
 mod authorization;
 mod catalog;
 mod db;

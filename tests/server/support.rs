@@ -147,6 +147,11 @@ fn fake_dist() -> tempfile_dir::TempDir {
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> TestApp {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with configuration changes (e.g. another identity provider).
+    pub async fn spawn_with(engine: Engine, change: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new(engine).await;
         let dist = fake_dist();
         let mut config = Config::defaults();
@@ -155,6 +160,9 @@ impl TestApp {
         config.data = repo_path("data");
         config.import_data = true;
         config.public_origin = "http://127.0.0.1:3000".into();
+        // Nothing listens here unless a test starts a provider and says so.
+        config.oidc_issuer = "http://127.0.0.1:9".into();
+        change(&mut config);
         let state = server::build_state(config).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -180,14 +188,74 @@ impl TestApp {
 
     /// Calls a server function the way the browser does.
     pub async fn call(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
-        self.client
+        self.call_as(None, path, body).await
+    }
+
+    /// Calls a server function with a session cookie.
+    pub async fn call_as(
+        &self,
+        session: Option<&str>,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
             .post(self.url(path))
             .header("content-type", "application/json")
             .header("sec-fetch-site", "same-origin")
-            .body(body.to_string())
-            .send()
+            .body(body.to_string());
+        if let Some(token) = session {
+            req = req.header(
+                "cookie",
+                format!("{}={token}", dichvucong::server::auth::SESSION_COOKIE),
+            );
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Signs a person in directly (user + session rows, as a completed login leaves them) and
+    /// returns the session cookie value. The login flow itself is tested in `auth.rs`.
+    pub async fn session_for(&self, who: &Person) -> String {
+        use dichvucong::server::db::identity::ProviderIdentity;
+        let now = chrono::Utc::now();
+        let db = &self.state.db;
+        let user = db
+            .upsert_user(
+                &ProviderIdentity {
+                    issuer: "https://sandbox.vneid.test".into(),
+                    subject: format!("sub-{}", who.cccd),
+                    name: who.name.into(),
+                    cccd: Some(who.cccd.into()),
+                    birthdate: None,
+                    address: None,
+                    identity_level: who.level,
+                },
+                now,
+            )
             .await
-            .unwrap()
+            .unwrap();
+        if who.admin {
+            db.set_admin(&user.id, true).await.unwrap();
+        }
+        for unit in who.officer_of {
+            db.grant_role(&user.id, unit, "officer", "test", now)
+                .await
+                .unwrap();
+        }
+        let token = format!("test-session-{}-{}", who.cccd, tempfile_dir::uuid_like());
+        let staff = who.admin || !who.officer_of.is_empty();
+        db.create_session(
+            &dichvucong::server::auth::token_hash(&token),
+            &user.id,
+            staff,
+            who.level,
+            now - chrono::Duration::minutes(who.login_minutes_ago),
+            "id-token",
+            now,
+        )
+        .await
+        .unwrap();
+        token
     }
 
     pub async fn cleanup(mut self) {
@@ -219,3 +287,54 @@ macro_rules! both_engines {
         }
     };
 }
+
+/// A test person for [`TestApp::session_for`].
+pub struct Person {
+    pub name: &'static str,
+    pub cccd: &'static str,
+    pub level: i64,
+    pub admin: bool,
+    pub officer_of: &'static [&'static str],
+    pub login_minutes_ago: i64,
+}
+
+pub const RESIDENT_A: Person = Person {
+    name: "Nguyễn Văn An",
+    cccd: "001089012345",
+    level: 2,
+    admin: false,
+    officer_of: &[],
+    login_minutes_ago: 1,
+};
+pub const RESIDENT_B: Person = Person {
+    name: "Trần Thị Bình",
+    cccd: "001189012389",
+    level: 2,
+    admin: false,
+    officer_of: &[],
+    login_minutes_ago: 1,
+};
+pub const RESIDENT_LEVEL1: Person = Person {
+    name: "Lê Minh Cường",
+    cccd: "001095001122",
+    level: 1,
+    admin: false,
+    officer_of: &[],
+    login_minutes_ago: 1,
+};
+pub const OFFICER_HOAN_KIEM: Person = Person {
+    name: "Phạm Thu Hà",
+    cccd: "001185000111",
+    level: 2,
+    admin: false,
+    officer_of: &["00070"],
+    login_minutes_ago: 1,
+};
+pub const ADMIN: Person = Person {
+    name: "Hoàng Văn Minh",
+    cccd: "001078000444",
+    level: 2,
+    admin: true,
+    officer_of: &[],
+    login_minutes_ago: 1,
+};

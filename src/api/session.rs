@@ -1,0 +1,285 @@
+//! The signed-in person: session, profile, staff roles; and staff management.
+
+use crate::api::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// A staff role as the browser sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleInfo {
+    /// Unit code.
+    pub unit_code: String,
+    /// Unit name ("Phường Hoàn Kiếm").
+    pub unit_name: String,
+    /// `officer` or `leader`.
+    pub role: String,
+}
+
+/// The current session: who is signed in and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Name.
+    pub name: String,
+    /// ID number, masked (`001*******45`).
+    pub cccd_masked: Option<String>,
+    /// Date of birth (ISO).
+    pub birthdate: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Identity level of this login.
+    pub identity_level: i64,
+    /// Staff session.
+    pub staff: bool,
+    /// Administrator.
+    pub is_admin: bool,
+    /// Staff roles.
+    pub roles: Vec<RoleInfo>,
+    /// Seconds of inactivity after which the server ends the session.
+    pub idle_timeout_secs: i64,
+    /// Seconds until the session ends at the latest.
+    pub absolute_remaining_secs: i64,
+}
+
+/// Who is signed in (`None` when nobody is). Also keeps the session alive.
+#[server(endpoint = "session/me", input = Json)]
+pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
+    use crate::server::{auth, ctx, policy::Action};
+    let cx = ctx::request().await?;
+    let Ok(u) = cx.user() else {
+        return Ok(None);
+    };
+    cx.authorize(Action::ReadOwnProfile).await?;
+    let user = cx
+        .state
+        .db
+        .user(&u.user_id)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::Unauthenticated)?;
+    let units = cx.state.db.units().await.map_err(|e| cx.internal(e))?;
+    let roles = u
+        .roles
+        .iter()
+        .map(|r| RoleInfo {
+            unit_code: r.unit_code.clone(),
+            unit_name: units
+                .iter()
+                .find(|x| x.code == r.unit_code)
+                .map(|x| x.full_name_vi())
+                .unwrap_or_else(|| r.unit_code.clone()),
+            role: r.role.clone(),
+        })
+        .collect();
+    let idle = if u.staff {
+        auth::STAFF_IDLE
+    } else {
+        auth::RESIDENT_IDLE
+    };
+    Ok(Some(SessionInfo {
+        name: user.name,
+        cccd_masked: user
+            .cccd
+            .as_deref()
+            .and_then(|c| crate::domain::cccd::Cccd::parse(c).ok())
+            .map(|c| c.masked()),
+        birthdate: user.birthdate.map(|d| d.format("%d/%m/%Y").to_string()),
+        address: user.address,
+        identity_level: u.identity_level,
+        staff: u.staff,
+        is_admin: u.is_admin,
+        roles,
+        idle_timeout_secs: idle.num_seconds(),
+        absolute_remaining_secs: (u.created_at + auth::ABSOLUTE - chrono::Utc::now()).num_seconds(),
+    }))
+}
+
+/// The full ID number of the signed-in person. Needs a login at identity level 2 within the
+/// last ten minutes (step-up); otherwise `StepUpRequired`.
+#[server(endpoint = "session/reveal-id", input = Json)]
+pub async fn reveal_own_id() -> Result<String, AppError> {
+    use crate::server::{ctx, policy::Action};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::RevealOwnId).await?;
+    let u = cx.user()?;
+    cx.state
+        .db
+        .user(&u.user_id)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .and_then(|u| u.cccd)
+        .ok_or(AppError::NotFound)
+}
+
+/// A staff member in the administrator's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMember {
+    /// User id.
+    pub user_id: String,
+    /// Name.
+    pub name: String,
+    /// Masked ID number.
+    pub cccd_masked: Option<String>,
+    /// Administrator.
+    pub is_admin: bool,
+    /// Disabled.
+    pub disabled: bool,
+    /// Roles.
+    pub roles: Vec<RoleInfo>,
+}
+
+/// Every staff member and administrator, with their roles.
+#[server(endpoint = "admin/staff", input = Json)]
+pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {
+    use crate::server::{ctx, policy::Action};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::ManageStaff).await?;
+    let units = cx.state.db.units().await.map_err(|e| cx.internal(e))?;
+    let staff = cx.state.db.staff().await.map_err(|e| cx.internal(e))?;
+    Ok(staff
+        .into_iter()
+        .map(|(u, roles)| StaffMember {
+            user_id: u.id,
+            name: u.name,
+            cccd_masked: u
+                .cccd
+                .as_deref()
+                .and_then(|c| crate::domain::cccd::Cccd::parse(c).ok())
+                .map(|c| c.masked()),
+            is_admin: u.is_admin,
+            disabled: u.disabled,
+            roles: roles
+                .into_iter()
+                .map(|r| RoleInfo {
+                    unit_name: units
+                        .iter()
+                        .find(|x| x.code == r.unit_code)
+                        .map(|x| x.full_name_vi())
+                        .unwrap_or_else(|| r.unit_code.clone()),
+                    unit_code: r.unit_code,
+                    role: r.role,
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// A role change made by an administrator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleChange {
+    /// ID number of the person (they must have signed in once).
+    pub cccd: String,
+    /// Unit code.
+    pub unit_code: String,
+    /// `officer` or `leader`.
+    pub role: String,
+    /// Grant (`true`) or revoke.
+    pub grant: bool,
+}
+
+/// Grants or revokes a staff role at a unit. Audited.
+#[server(endpoint = "admin/staff/role", input = Json)]
+pub async fn change_role(change: RoleChange) -> Result<(), AppError> {
+    use crate::server::db::audit::AuditEvent;
+    use crate::server::{ctx, policy::Action};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::ManageStaff).await?;
+    let admin = cx.user()?.user_id.clone();
+    let mut fields = Vec::new();
+    let cccd = crate::domain::cccd::Cccd::parse(&change.cccd)
+        .map_err(|e| {
+            fields.push(crate::domain::field_error::FieldError::new(
+                "cccd",
+                e.code(),
+            ))
+        })
+        .ok();
+    if !matches!(change.role.as_str(), "officer" | "leader") {
+        fields.push(crate::domain::field_error::FieldError::new(
+            "role", "invalid",
+        ));
+    }
+    let units = cx.state.db.units().await.map_err(|e| cx.internal(e))?;
+    if !units.iter().any(|u| u.code == change.unit_code) {
+        fields.push(crate::domain::field_error::FieldError::new(
+            "unit_code",
+            "invalid",
+        ));
+    }
+    let Some(cccd) = cccd.filter(|_| fields.is_empty()) else {
+        return Err(AppError::Validation { fields });
+    };
+    let user = cx
+        .state
+        .db
+        .user_by_cccd(cccd.as_str())
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or_else(|| AppError::field("cccd", "unknown_person"))?;
+    let now = chrono::Utc::now();
+    if change.grant {
+        cx.state
+            .db
+            .grant_role(&user.id, &change.unit_code, &change.role, &admin, now)
+            .await
+            .map_err(|e| cx.internal(e))?;
+    } else {
+        cx.state
+            .db
+            .revoke_role(&user.id, &change.unit_code, &change.role)
+            .await
+            .map_err(|e| cx.internal(e))?;
+    }
+    let event = AuditEvent {
+        actor: Some(admin),
+        actor_role: "admin".into(),
+        actor_unit: None,
+        action: if change.grant {
+            "role_granted"
+        } else {
+            "role_revoked"
+        }
+        .into(),
+        object: Some(user.id),
+        outcome: "ok",
+        detail: Some(format!("{}:{}", change.unit_code, change.role)),
+    };
+    cx.state.db.audit(&event).await.map_err(|e| cx.internal(e))
+}
+
+/// Disables (ending every session at once) or re-enables an account. Audited.
+#[server(endpoint = "admin/users/disable", input = Json)]
+pub async fn set_account_disabled(user_id: String, disabled: bool) -> Result<(), AppError> {
+    use crate::server::db::audit::AuditEvent;
+    use crate::server::{ctx, policy::Action};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::ManageStaff).await?;
+    let admin = cx.user()?.user_id.clone();
+    if admin == user_id {
+        return Err(AppError::Conflict);
+    }
+    if !cx
+        .state
+        .db
+        .set_disabled(&user_id, disabled)
+        .await
+        .map_err(|e| cx.internal(e))?
+    {
+        return Err(AppError::NotFound);
+    }
+    let event = AuditEvent {
+        actor: Some(admin),
+        actor_role: "admin".into(),
+        actor_unit: None,
+        action: if disabled {
+            "account_disabled"
+        } else {
+            "account_enabled"
+        }
+        .into(),
+        object: Some(user_id),
+        outcome: "ok",
+        detail: None,
+    };
+    cx.state.db.audit(&event).await.map_err(|e| cx.internal(e))
+}

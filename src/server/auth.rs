@@ -1,0 +1,695 @@
+//! Login with the national OpenID Connect provider (backend-for-frontend): authorization
+//! code flow with PKCE S256, `state` and `nonce` bound to this browser and usable once,
+//! ID-token checks (signature by the provider's JWKS, `iss`, `aud`, `exp`, `nonce`, algorithm),
+//! then a server-side session. Tokens never reach the browser: it holds one opaque,
+//! 256-bit session id in a `__Host-` cookie (Secure, HttpOnly, SameSite).
+
+use crate::api::AppError;
+use crate::server::AppState;
+use crate::server::config::Config;
+use crate::server::db::audit::AuditEvent;
+use crate::server::db::identity::{LoginAttempt, ProviderIdentity, SessionRow};
+use crate::server::policy::{Principal, SessionUser, StaffRole};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use openidconnect::core::{
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata,
+};
+use openidconnect::{
+    AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::RwLock;
+
+/// Session cookie name. `__Host-`: Secure, no Domain, Path=/ — cannot be set by a sub-domain.
+pub const SESSION_COOKIE: &str = "__Host-dvc_session";
+/// Short-lived cookie that binds a pending login (`state`) to the browser that started it.
+pub const LOGIN_COOKIE: &str = "__Host-dvc_login";
+
+/// Idle timeout of a resident session (NIST 800-63B AAL2 guidance, SECURITY.md).
+pub const RESIDENT_IDLE: Duration = Duration::minutes(30);
+/// Idle timeout of a staff session.
+pub const STAFF_IDLE: Duration = Duration::minutes(15);
+/// Absolute lifetime of any session.
+pub const ABSOLUTE: Duration = Duration::hours(12);
+/// How long a login may take at the provider.
+pub const LOGIN_WINDOW: Duration = Duration::minutes(10);
+/// A login counts as recent (for step-up) for this long.
+pub const RECENT_LOGIN: Duration = Duration::minutes(10);
+
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// The relying-party client, discovered lazily (the provider may be down at start-up; then
+/// login answers "try again later" and the rest of the portal keeps working).
+#[derive(Default)]
+pub struct Oidc {
+    client: RwLock<Option<Client>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct HttpError(String);
+
+/// Outbound HTTP for the provider: no redirects followed, short timeouts.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("HTTP client")
+}
+
+async fn send(
+    client: reqwest::Client,
+    req: openidconnect::HttpRequest,
+) -> Result<openidconnect::HttpResponse, HttpError> {
+    let req = reqwest::Request::try_from(req).map_err(|e| HttpError(e.to_string()))?;
+    let resp = client
+        .execute(req)
+        .await
+        .map_err(|e| HttpError(e.to_string()))?;
+    let mut builder = axum::http::Response::builder().status(resp.status());
+    for (k, v) in resp.headers() {
+        builder = builder.header(k, v);
+    }
+    let body = resp.bytes().await.map_err(|e| HttpError(e.to_string()))?;
+    builder
+        .body(body.to_vec())
+        .map_err(|e| HttpError(e.to_string()))
+}
+
+impl Oidc {
+    async fn client(&self, config: &Config) -> Result<Client, AppError> {
+        if let Some(c) = self.client.read().await.as_ref() {
+            return Ok(c.clone());
+        }
+        let http = http_client();
+        let issuer =
+            IssuerUrl::new(config.oidc_issuer.clone()).map_err(|_| AppError::Unavailable)?;
+        let metadata = CoreProviderMetadata::discover_async(issuer, &|r| send(http.clone(), r))
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "identity provider discovery failed");
+                AppError::Unavailable
+            })?;
+        let redirect = RedirectUrl::new(format!(
+            "{}/auth/callback",
+            config.public_origin.trim_end_matches('/')
+        ))
+        .map_err(|_| AppError::Unavailable)?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(config.oidc_client_id.clone()),
+            Some(ClientSecret::new(config.oidc_client_secret.clone())),
+        )
+        .set_redirect_uri(redirect);
+        *self.client.write().await = Some(client.clone());
+        Ok(client)
+    }
+}
+
+/// A fresh 256-bit random token, URL-safe.
+fn random_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What is stored for a cookie value: its SHA-256, so a database dump yields no usable session.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Reads one cookie from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn set_cookie(name: &str, value: &str, max_age: Option<i64>, same_site: &str) -> HeaderValue {
+    let age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Secure; HttpOnly; SameSite={same_site}{age}"
+    ))
+    .expect("cookie header")
+}
+
+/// Only same-site paths are accepted as a place to return to after login.
+pub fn safe_return_to(s: Option<&str>) -> String {
+    match s {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && p.len() <= 512
+                && !p.chars().any(|c| c.is_control())
+                && !p.starts_with("/auth/") =>
+        {
+            p.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// Query of `/auth/login`.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    return_to: Option<String>,
+    /// `1` asks for a fresh login at identity level 2 (step-up).
+    step_up: Option<String>,
+}
+
+/// `GET /auth/login`: starts a login at the provider.
+pub async fn login(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
+    let client = match state.oidc.client(&state.config).await {
+        Ok(c) => c,
+        Err(_) => return redirect_with_error("provider_unavailable"),
+    };
+    let step_up = q.step_up.as_deref() == Some("1");
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge)
+        .add_auth_context_value(AuthenticationContextClass::new(if step_up {
+            state.config.oidc_acr_level2.clone()
+        } else {
+            state.config.oidc_acr_level1.clone()
+        }));
+    for s in state.config.oidc_scopes.split_whitespace() {
+        request = request.add_scope(Scope::new(s.to_string()));
+    }
+    if step_up {
+        request = request.add_prompt(CoreAuthPrompt::Login);
+    }
+    let (url, csrf, nonce) = request.url();
+    let browser = random_token();
+    let attempt = LoginAttempt {
+        browser_hash: token_hash(&browser),
+        nonce: nonce.secret().clone(),
+        pkce_verifier: verifier.secret().clone(),
+        return_to: safe_return_to(q.return_to.as_deref()),
+        step_up,
+        created_at: Utc::now(),
+    };
+    if let Err(e) = state.db.create_login_attempt(csrf.secret(), &attempt).await {
+        tracing::error!(error = %e, "could not store login attempt");
+        return redirect_with_error("internal");
+    }
+    let mut resp = Redirect::to(url.as_str()).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            LOGIN_COOKIE,
+            &browser,
+            Some(LOGIN_WINDOW.num_seconds()),
+            "Lax",
+        ),
+    );
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// Query of `/auth/callback`.
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+fn redirect_with_error(code: &str) -> Response {
+    let mut resp = Redirect::to(&format!("/dang-nhap/loi?ma={code}")).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// Why a callback was refused (logged and audited as a reason code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackError {
+    /// The provider answered with an error (user cancelled, …).
+    ProviderError,
+    /// No `state`, unknown `state`, already used, or not this browser's.
+    BadState,
+    /// The pending login is older than the login window.
+    Expired,
+    /// No code.
+    MissingCode,
+    /// The token endpoint refused the code (replayed, wrong verifier …) or was unreachable.
+    Exchange,
+    /// The ID token failed a check (signature, iss, aud, exp, nonce, algorithm).
+    IdToken,
+    /// Step-up asked for level 2 and got less, or an old authentication.
+    Insufficient,
+    /// Account disabled.
+    Disabled,
+    /// Database failure.
+    Internal,
+}
+
+impl CallbackError {
+    /// Reason code (audit log, error page).
+    pub fn code(self) -> &'static str {
+        match self {
+            CallbackError::ProviderError => "provider_error",
+            CallbackError::BadState => "bad_state",
+            CallbackError::Expired => "expired",
+            CallbackError::MissingCode => "missing_code",
+            CallbackError::Exchange => "exchange_failed",
+            CallbackError::IdToken => "bad_id_token",
+            CallbackError::Insufficient => "insufficient_level",
+            CallbackError::Disabled => "account_disabled",
+            CallbackError::Internal => "internal",
+        }
+    }
+}
+
+/// Custom claims read from the (already verified) ID token.
+#[derive(Debug, Default, Deserialize)]
+struct ExtraClaims {
+    #[serde(default)]
+    identity_level: Option<i64>,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, serde_json::Value>,
+}
+
+fn extra_claims(id_token: &CoreIdToken) -> ExtraClaims {
+    let jwt = id_token.to_string();
+    jwt.split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+struct LoggedIn {
+    session_token: String,
+    return_to: String,
+    user_id: String,
+    staff: bool,
+}
+
+async fn complete_login(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &CallbackQuery,
+) -> Result<LoggedIn, CallbackError> {
+    if q.error.is_some() {
+        return Err(CallbackError::ProviderError);
+    }
+    let state_param = q.state.as_deref().ok_or(CallbackError::BadState)?;
+    // One use: the attempt is deleted as it is read, whatever happens next.
+    let attempt = state
+        .db
+        .take_login_attempt(state_param)
+        .await
+        .map_err(|_| CallbackError::Internal)?
+        .ok_or(CallbackError::BadState)?;
+    let browser = cookie(headers, LOGIN_COOKIE).ok_or(CallbackError::BadState)?;
+    if token_hash(&browser) != attempt.browser_hash {
+        return Err(CallbackError::BadState);
+    }
+    if Utc::now() - attempt.created_at > LOGIN_WINDOW {
+        return Err(CallbackError::Expired);
+    }
+    let code = q.code.clone().ok_or(CallbackError::MissingCode)?;
+    let client = state
+        .oidc
+        .client(&state.config)
+        .await
+        .map_err(|_| CallbackError::Exchange)?;
+    let http = http_client();
+    let token = client
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|_| CallbackError::Exchange)?
+        .set_pkce_verifier(PkceCodeVerifier::new(attempt.pkce_verifier.clone()))
+        .request_async(&|r| send(http.clone(), r))
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "code exchange failed");
+            CallbackError::Exchange
+        })?;
+    let id_token = token.id_token().ok_or(CallbackError::IdToken)?;
+    let verifier = client.id_token_verifier();
+    let claims = id_token
+        .claims(&verifier, &Nonce::new(attempt.nonce.clone()))
+        .map_err(|e| {
+            tracing::warn!(error = %e, "ID token rejected");
+            CallbackError::IdToken
+        })?;
+
+    let acr = claims.auth_context_ref().map(|a| a.as_str().to_string());
+    let extra = extra_claims(id_token);
+    let level = if acr.as_deref() == Some(state.config.oidc_acr_level2.as_str()) {
+        2
+    } else if acr.as_deref() == Some(state.config.oidc_acr_level1.as_str()) {
+        1
+    } else {
+        extra.identity_level.unwrap_or(1).clamp(1, 2)
+    };
+    let auth_time = claims.auth_time().unwrap_or_else(Utc::now);
+    if attempt.step_up && (level < 2 || Utc::now() - auth_time > RECENT_LOGIN) {
+        return Err(CallbackError::Insufficient);
+    }
+    let name = claims
+        .name()
+        .and_then(|n| n.get(None))
+        .map(|n| crate::domain::text::nfc(n.as_str()))
+        .unwrap_or_default();
+    let cccd = extra
+        .rest
+        .get(&state.config.oidc_cccd_claim)
+        .and_then(|v| v.as_str())
+        .and_then(|s| crate::domain::cccd::Cccd::parse(s).ok())
+        .map(|c| c.as_str().to_string());
+    let birthdate = claims
+        .birthdate()
+        .and_then(|b| chrono::NaiveDate::parse_from_str(b.as_str(), "%Y-%m-%d").ok());
+    let address = claims
+        .address()
+        .and_then(|a| a.formatted.as_ref())
+        .map(|f| crate::domain::text::nfc(f.as_str()));
+    let identity = ProviderIdentity {
+        issuer: claims.issuer().as_str().to_string(),
+        subject: claims.subject().as_str().to_string(),
+        name,
+        cccd,
+        birthdate,
+        address,
+        identity_level: level,
+    };
+    let now = Utc::now();
+    let user = state
+        .db
+        .upsert_user(&identity, now)
+        .await
+        .map_err(|_| CallbackError::Internal)?;
+    if user.disabled {
+        return Err(CallbackError::Disabled);
+    }
+    if let (Some(admin), Some(cccd)) = (&state.config.bootstrap_admin_cccd, &user.cccd)
+        && admin == cccd
+        && !user.is_admin
+    {
+        state
+            .db
+            .set_admin(&user.id, true)
+            .await
+            .map_err(|_| CallbackError::Internal)?;
+    }
+    let roles = state
+        .db
+        .roles(&user.id)
+        .await
+        .map_err(|_| CallbackError::Internal)?;
+    let staff = user.is_admin
+        || !roles.is_empty()
+        || state.config.bootstrap_admin_cccd.is_some()
+            && state.config.bootstrap_admin_cccd == user.cccd;
+    // A new session id at every login (no fixation).
+    let session_token = random_token();
+    state
+        .db
+        .create_session(
+            &token_hash(&session_token),
+            &user.id,
+            staff,
+            level,
+            auth_time,
+            &id_token.to_string(),
+            now,
+        )
+        .await
+        .map_err(|_| CallbackError::Internal)?;
+    Ok(LoggedIn {
+        session_token,
+        return_to: attempt.return_to,
+        user_id: user.id,
+        staff,
+    })
+}
+
+/// `GET /auth/callback`: the provider sends the browser back here.
+pub async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let clear_login = set_cookie(LOGIN_COOKIE, "", Some(0), "Lax");
+    match complete_login(&state, &headers, &q).await {
+        Ok(done) => {
+            audit(&state, Some(&done.user_id), "login", "ok", None).await;
+            let mut resp = Redirect::to(&done.return_to).into_response();
+            let h = resp.headers_mut();
+            h.append(header::SET_COOKIE, clear_login);
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(
+                    SESSION_COOKIE,
+                    &done.session_token,
+                    None,
+                    if done.staff { "Strict" } else { "Lax" },
+                ),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        Err(e) => {
+            tracing::warn!(reason = e.code(), "login refused");
+            audit(&state, None, "login", "failed", Some(e.code())).await;
+            let mut resp = redirect_with_error(e.code());
+            resp.headers_mut().append(header::SET_COOKIE, clear_login);
+            resp
+        }
+    }
+}
+
+/// `POST /auth/logout`: ends the session here and at the provider.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !crate::server::http::same_origin(&headers, &state.config.public_origin) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let token = cookie(&headers, SESSION_COOKIE);
+    let mut id_token = None;
+    if let Some(t) = &token {
+        let hash = token_hash(t);
+        let user = state
+            .db
+            .session(&hash)
+            .await
+            .ok()
+            .flatten()
+            .map(|s| s.user_id);
+        id_token = state.db.delete_session(&hash).await.ok().flatten();
+        if let Some(user) = user {
+            audit(&state, Some(&user), "logout", "ok", None).await;
+        }
+    }
+    let target = match (id_token, state.oidc.client(&state.config).await) {
+        (Some(id_token), Ok(_)) => end_session_url(&state.config, &id_token)
+            .await
+            .unwrap_or_else(|| "/".to_string()),
+        _ => "/".to_string(),
+    };
+    let mut resp = Redirect::to(&target).into_response();
+    let h = resp.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", Some(0), "Lax"),
+    );
+    h.insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// The provider's RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0).
+async fn end_session_url(config: &Config, id_token: &str) -> Option<String> {
+    let http = http_client();
+    let discovery = format!(
+        "{}/.well-known/openid-configuration",
+        config.oidc_issuer.trim_end_matches('/')
+    );
+    let doc: serde_json::Value = http.get(discovery).send().await.ok()?.json().await.ok()?;
+    let endpoint = doc.get("end_session_endpoint")?.as_str()?;
+    let mut url = reqwest::Url::parse(endpoint).ok()?;
+    url.query_pairs_mut()
+        .append_pair("id_token_hint", id_token)
+        .append_pair("client_id", &config.oidc_client_id)
+        .append_pair(
+            "post_logout_redirect_uri",
+            &format!("{}/", config.public_origin.trim_end_matches('/')),
+        );
+    Some(url.to_string())
+}
+
+async fn audit(
+    state: &AppState,
+    actor: Option<&str>,
+    action: &str,
+    outcome: &'static str,
+    detail: Option<&str>,
+) {
+    let event = AuditEvent {
+        actor: actor.map(str::to_owned),
+        actor_role: if actor.is_some() { "user" } else { "anonymous" }.into(),
+        actor_unit: None,
+        action: action.into(),
+        object: None,
+        outcome,
+        detail: detail.map(str::to_owned),
+    };
+    if let Err(e) = state.db.audit(&event).await {
+        tracing::error!(error = %e, "audit write failed");
+    }
+}
+
+/// Whether a stored session is still valid at `now`.
+pub fn session_alive(s: &SessionRow, now: DateTime<Utc>) -> bool {
+    let idle = if s.staff { STAFF_IDLE } else { RESIDENT_IDLE };
+    !s.disabled && now - s.last_seen_at <= idle && now - s.created_at <= ABSOLUTE
+}
+
+/// Middleware: turns the session cookie into a [`Principal`] in the request extensions.
+/// Expired sessions are deleted; the request continues as anonymous.
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let mut principal = Principal::Anonymous;
+    if let Some(token) = cookie(req.headers(), SESSION_COOKIE) {
+        let hash = token_hash(&token);
+        match state.db.session(&hash).await {
+            Ok(Some(s)) if session_alive(&s, Utc::now()) => {
+                let now = Utc::now();
+                // Write at most every 30 s per session: idle time is counted in minutes.
+                if now - s.last_seen_at > Duration::seconds(30) {
+                    let _ = state.db.touch_session(&hash, now).await;
+                }
+                let roles = state.db.roles(&s.user_id).await.unwrap_or_default();
+                principal = Principal::User(Box::new(SessionUser {
+                    user_id: s.user_id.clone(),
+                    name: s.name.clone(),
+                    staff: s.staff,
+                    is_admin: s.is_admin,
+                    identity_level: s.identity_level,
+                    auth_time: s.auth_time,
+                    created_at: s.created_at,
+                    last_seen_at: now,
+                    roles: roles
+                        .into_iter()
+                        .map(|r| StaffRole {
+                            unit_code: r.unit_code,
+                            role: r.role,
+                        })
+                        .collect(),
+                }));
+            }
+            Ok(Some(_)) => {
+                let _ = state.db.delete_session(&hash).await;
+            }
+            _ => {}
+        }
+    }
+    req.extensions_mut().insert(principal);
+    next.run(req).await
+}
+
+/// Deletes expired sessions and abandoned logins every five minutes.
+pub fn spawn_sweeper(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let now = Utc::now();
+            if let Err(e) = state
+                .db
+                .sweep_sessions(now - RESIDENT_IDLE, now - ABSOLUTE)
+                .await
+            {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_to_stays_on_this_site() {
+        let cases = [
+            (Some("/thu-tuc?q=a"), "/thu-tuc?q=a"),
+            (Some("//evil.example/x"), "/"),
+            (Some("https://evil.example"), "/"),
+            (Some("/\\evil"), "/"),
+            (Some("/auth/logout"), "/"),
+            (Some("/a\nb"), "/"),
+            (None, "/"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(safe_return_to(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; __Host-dvc_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "__Host-dvc"), None);
+        let c = set_cookie(SESSION_COOKIE, "x", None, "Strict");
+        let c = c.to_str().unwrap();
+        assert!(
+            c.contains("Secure")
+                && c.contains("HttpOnly")
+                && c.contains("SameSite=Strict")
+                && c.contains("Path=/")
+        );
+    }
+
+    #[test]
+    fn tokens_are_long_and_random() {
+        let a = random_token();
+        assert_eq!(a.len(), 43); // 256 bits
+        assert_ne!(a, random_token());
+        assert_eq!(token_hash("x").len(), 64);
+    }
+}

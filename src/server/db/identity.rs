@@ -1,0 +1,320 @@
+//! Users, staff roles, sessions and pending logins.
+
+use super::{Db, DbError, with_db};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// What the identity provider told us about a person at login.
+#[derive(Debug, Clone)]
+pub struct ProviderIdentity {
+    /// Issuer URL.
+    pub issuer: String,
+    /// Subject at that issuer.
+    pub subject: String,
+    /// Full name.
+    pub name: String,
+    /// Personal ID number, if the provider released it.
+    pub cccd: Option<String>,
+    /// Date of birth.
+    pub birthdate: Option<NaiveDate>,
+    /// Address as one line.
+    pub address: Option<String>,
+    /// Identity level (1 or 2).
+    pub identity_level: i64,
+}
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserRow {
+    /// Our id.
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    /// Personal ID number.
+    pub cccd: Option<String>,
+    /// Date of birth.
+    pub birthdate: Option<NaiveDate>,
+    /// Address.
+    pub address: Option<String>,
+    /// Identity level at the last login.
+    pub identity_level: i64,
+    /// Administrator.
+    pub is_admin: bool,
+    /// Disabled accounts cannot sign in.
+    pub disabled: bool,
+}
+
+/// A staff role at one unit.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RoleRow {
+    /// Unit code.
+    pub unit_code: String,
+    /// `officer` or `leader`.
+    pub role: String,
+}
+
+/// A live session joined with its user.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    /// User id.
+    pub user_id: String,
+    /// Staff session (shorter idle timeout).
+    pub staff: bool,
+    /// Identity level of this login.
+    pub identity_level: i64,
+    /// When the person last authenticated at the provider.
+    pub auth_time: DateTime<Utc>,
+    /// ID token, kept server-side for the provider logout.
+    pub id_token: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last request.
+    pub last_seen_at: DateTime<Utc>,
+    /// User's name.
+    pub name: String,
+    /// Administrator.
+    pub is_admin: bool,
+    /// Disabled.
+    pub disabled: bool,
+}
+
+/// A login begun at `/auth/login`, waiting for the provider's answer.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginAttempt {
+    /// Hash of the browser-binding cookie.
+    pub browser_hash: String,
+    /// Nonce sent to the provider.
+    pub nonce: String,
+    /// PKCE verifier.
+    pub pkce_verifier: String,
+    /// Where to go afterwards.
+    pub return_to: String,
+    /// Whether this was a step-up login.
+    pub step_up: bool,
+    /// Started.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Db {
+    /// Creates or updates the user for `(issuer, subject)` and returns it.
+    pub async fn upsert_user(
+        &self,
+        p: &ProviderIdentity,
+        now: DateTime<Utc>,
+    ) -> Result<UserRow, DbError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let row: UserRow = with_db!(self, pool => {
+            sqlx::query_as(
+                "INSERT INTO users (id, issuer, subject, name, cccd, birthdate, address, identity_level, \
+                   is_admin, disabled, created_at, last_login_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, FALSE, $9, $9) \
+                 ON CONFLICT (issuer, subject) DO UPDATE SET name = excluded.name, cccd = excluded.cccd, \
+                   birthdate = excluded.birthdate, address = excluded.address, \
+                   identity_level = excluded.identity_level, last_login_at = excluded.last_login_at \
+                 RETURNING id, name, cccd, birthdate, address, identity_level, is_admin, disabled",
+            )
+            .bind(&id).bind(&p.issuer).bind(&p.subject).bind(&p.name).bind(&p.cccd)
+            .bind(p.birthdate).bind(&p.address).bind(p.identity_level).bind(now)
+            .fetch_one(pool).await?
+        });
+        Ok(row)
+    }
+
+    /// The user with this id.
+    pub async fn user(&self, id: &str) -> Result<Option<UserRow>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, name, cccd, birthdate, address, identity_level, is_admin, disabled FROM users WHERE id = $1",
+            )
+            .bind(id).fetch_optional(pool).await?
+        }))
+    }
+
+    /// The user with this ID number (staff management looks people up by it).
+    pub async fn user_by_cccd(&self, cccd: &str) -> Result<Option<UserRow>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, name, cccd, birthdate, address, identity_level, is_admin, disabled FROM users \
+                 WHERE cccd = $1 ORDER BY last_login_at DESC LIMIT 1",
+            )
+            .bind(cccd).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Staff roles of a user.
+    pub async fn roles(&self, user_id: &str) -> Result<Vec<RoleRow>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_as("SELECT unit_code, role FROM staff_roles WHERE user_id = $1 ORDER BY unit_code, role")
+                .bind(user_id).fetch_all(pool).await?
+        }))
+    }
+
+    /// Grants a staff role at a unit (idempotent).
+    pub async fn grant_role(
+        &self,
+        user_id: &str,
+        unit: &str,
+        role: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query(
+                "INSERT INTO staff_roles (user_id, unit_code, role, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (user_id, unit_code, role) DO NOTHING",
+            )
+            .bind(user_id).bind(unit).bind(role).bind(by).bind(now)
+            .execute(pool).await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Removes a staff role; true when there was one.
+    pub async fn revoke_role(
+        &self,
+        user_id: &str,
+        unit: &str,
+        role: &str,
+    ) -> Result<bool, DbError> {
+        let n = with_db!(self, pool => {
+            sqlx::query("DELETE FROM staff_roles WHERE user_id = $1 AND unit_code = $2 AND role = $3")
+                .bind(user_id).bind(unit).bind(role).execute(pool).await?.rows_affected()
+        });
+        Ok(n > 0)
+    }
+
+    /// Sets the administrator flag.
+    pub async fn set_admin(&self, user_id: &str, admin: bool) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query("UPDATE users SET is_admin = $2 WHERE id = $1").bind(user_id).bind(admin).execute(pool).await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Disables or re-enables an account. Disabling ends all its sessions in the same transaction.
+    pub async fn set_disabled(&self, user_id: &str, disabled: bool) -> Result<bool, DbError> {
+        with_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
+                .bind(user_id).bind(disabled).execute(&mut *tx).await?.rows_affected();
+            if disabled {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<bool, DbError>(n > 0)
+        })
+    }
+
+    /// Every user with a staff role or the administrator flag, with their roles.
+    pub async fn staff(&self) -> Result<Vec<(UserRow, Vec<RoleRow>)>, DbError> {
+        let users: Vec<UserRow> = with_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, name, cccd, birthdate, address, identity_level, is_admin, disabled FROM users u \
+                 WHERE is_admin OR EXISTS (SELECT 1 FROM staff_roles r WHERE r.user_id = u.id) ORDER BY name",
+            )
+            .fetch_all(pool).await?
+        });
+        let mut out = Vec::with_capacity(users.len());
+        for u in users {
+            let roles = self.roles(&u.id).await?;
+            out.push((u, roles));
+        }
+        Ok(out)
+    }
+
+    /// Stores a new session under the hash of its id.
+    #[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: &str,
+        staff: bool,
+        identity_level: i64,
+        auth_time: DateTime<Utc>,
+        id_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query(
+                "INSERT INTO sessions (id_hash, user_id, staff, identity_level, auth_time, id_token, created_at, last_seen_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+            )
+            .bind(id_hash).bind(user_id).bind(staff).bind(identity_level).bind(auth_time).bind(id_token).bind(now)
+            .execute(pool).await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    /// The session with this id hash, with its user.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.user_id, s.staff, s.identity_level, s.auth_time, s.id_token, s.created_at, s.last_seen_at, \
+                   u.name, u.is_admin, u.disabled \
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
+            )
+            .bind(id_hash).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Records activity on a session.
+    pub async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1").bind(id_hash).bind(now).execute(pool).await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Ends a session; returns its ID token (for the provider logout) if it existed.
+    pub async fn delete_session(&self, id_hash: &str) -> Result<Option<String>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING id_token")
+                .bind(id_hash).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Number of sessions (tests and monitoring).
+    pub async fn session_count(&self) -> Result<i64, DbError> {
+        Ok(
+            with_db!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(pool).await?),
+        )
+    }
+
+    /// Remembers a login begun in this browser.
+    pub async fn create_login_attempt(&self, state: &str, a: &LoginAttempt) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query(
+                "INSERT INTO login_attempts (state, browser_hash, nonce, pkce_verifier, return_to, step_up, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(state).bind(&a.browser_hash).bind(&a.nonce).bind(&a.pkce_verifier).bind(&a.return_to)
+            .bind(a.step_up).bind(a.created_at)
+            .execute(pool).await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Takes (and deletes) the login attempt for `state`: each one can be used once.
+    pub async fn take_login_attempt(&self, state: &str) -> Result<Option<LoginAttempt>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_as(
+                "DELETE FROM login_attempts WHERE state = $1 \
+                 RETURNING browser_hash, nonce, pkce_verifier, return_to, step_up, created_at",
+            )
+            .bind(state).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Deletes sessions and login attempts older than the given instants.
+    pub async fn sweep_sessions(
+        &self,
+        idle_before: DateTime<Utc>,
+        created_before: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+                .bind(idle_before).bind(created_before).execute(pool).await?;
+            sqlx::query("DELETE FROM login_attempts WHERE created_at < $1").bind(idle_before).execute(pool).await?.rows_affected()
+        });
+        Ok(())
+    }
+}

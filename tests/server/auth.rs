@@ -1,0 +1,574 @@
+//! Login: the callback refuses every forged or replayed answer, and sessions end when they
+//! should. The provider here is a deliberately misbehaving one we control, so that each
+//! check of the ID token can be exercised; the real sandbox provider (npm oidc-provider) is
+//! driven end to end in `end2end/tests/login.spec.ts`.
+
+use crate::support::{Engine, TestApp};
+use axum::extract::{Form, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use dichvucong::api::AppError;
+use dichvucong::server::auth::{LOGIN_COOKIE, SESSION_COOKIE};
+use rsa::RsaPrivateKey;
+use rsa::pkcs1v15::SigningKey;
+use rsa::signature::{SignatureEncoding, Signer};
+use rsa::traits::PublicKeyParts;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// What the provider puts in the ID token it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    Good,
+    WrongNonce,
+    WrongIssuer,
+    WrongAudience,
+    Expired,
+    AlgNone,
+    UnknownKey,
+}
+
+struct ProviderState {
+    issuer: String,
+    scenario: Scenario,
+    nonce: String,
+    used_codes: HashSet<String>,
+}
+
+fn keys() -> &'static (RsaPrivateKey, RsaPrivateKey) {
+    static KEYS: OnceLock<(RsaPrivateKey, RsaPrivateKey)> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut rng = rand::thread_rng();
+        (
+            RsaPrivateKey::new(&mut rng, 2048).unwrap(),
+            RsaPrivateKey::new(&mut rng, 2048).unwrap(),
+        )
+    })
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn jwt(header: &Value, claims: &Value, key: Option<&RsaPrivateKey>) -> String {
+    let signing_input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    match key {
+        Some(k) => {
+            let sig = SigningKey::<Sha256>::new(k.clone()).sign(signing_input.as_bytes());
+            format!("{signing_input}.{}", b64(&sig.to_bytes()))
+        }
+        None => format!("{signing_input}."),
+    }
+}
+
+type Shared = Arc<Mutex<ProviderState>>;
+
+async fn discovery(State(s): State<Shared>) -> Json<Value> {
+    let iss = s.lock().unwrap().issuer.clone();
+    Json(json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}/authorize"),
+        "token_endpoint": format!("{iss}/token"),
+        "jwks_uri": format!("{iss}/jwks"),
+        "end_session_endpoint": format!("{iss}/logout"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+}
+
+async fn jwks() -> Json<Value> {
+    let public = keys().0.to_public_key();
+    Json(json!({ "keys": [{
+        "kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
+        "n": b64(&public.n().to_bytes_be()), "e": b64(&public.e().to_bytes_be()),
+    }]}))
+}
+
+async fn token(
+    State(s): State<Shared>,
+    Form(form): Form<HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut st = s.lock().unwrap();
+    let code = form.get("code").cloned().unwrap_or_default();
+    if form.get("code_verifier").is_none_or(|v| v.len() < 43) || !st.used_codes.insert(code) {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "invalid_grant" })),
+        )
+            .into_response();
+    }
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = json!({
+        "iss": st.issuer, "sub": "attacker-test-subject", "aud": "dichvucong",
+        "iat": now, "exp": now + 600, "auth_time": now, "nonce": st.nonce,
+        "acr": "urn:vn:vneid:loa:2", "name": "Nguyễn Văn An", "cccd": "001089012345",
+        "birthdate": "1989-03-14", "address": { "formatted": "Phường Hoàn Kiếm, Hà Nội" },
+    });
+    let header = json!({ "alg": "RS256", "kid": "k1", "typ": "JWT" });
+    let (good, other) = keys();
+    let id_token = match st.scenario {
+        Scenario::Good => jwt(&header, &claims, Some(good)),
+        Scenario::WrongNonce => {
+            claims["nonce"] = json!("not-the-nonce");
+            jwt(&header, &claims, Some(good))
+        }
+        Scenario::WrongIssuer => {
+            claims["iss"] = json!("https://evil.example");
+            jwt(&header, &claims, Some(good))
+        }
+        Scenario::WrongAudience => {
+            claims["aud"] = json!("another-client");
+            jwt(&header, &claims, Some(good))
+        }
+        Scenario::Expired => {
+            claims["iat"] = json!(now - 7200);
+            claims["exp"] = json!(now - 3600);
+            jwt(&header, &claims, Some(good))
+        }
+        Scenario::AlgNone => jwt(&json!({ "alg": "none", "typ": "JWT" }), &claims, None),
+        Scenario::UnknownKey => jwt(&header, &claims, Some(other)),
+    };
+    st.scenario = Scenario::Good;
+    Json(json!({ "access_token": "at", "token_type": "Bearer", "expires_in": 600, "id_token": id_token })).into_response()
+}
+
+async fn start_provider() -> Shared {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let shared = Arc::new(Mutex::new(ProviderState {
+        issuer,
+        scenario: Scenario::Good,
+        nonce: String::new(),
+        used_codes: HashSet::new(),
+    }));
+    let app = Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/jwks", get(jwks))
+        .route("/token", post(token))
+        .with_state(shared.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    shared
+}
+
+fn set_cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| {
+            v[name.len() + 1..]
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+}
+
+struct Pending {
+    state: String,
+    login_cookie: String,
+}
+
+/// `/auth/login` as a browser would call it; records the nonce at the provider.
+async fn begin(app: &TestApp, provider: &Shared) -> Pending {
+    let resp = app
+        .client
+        .get(app.url("/auth/login?return_to=/thu-tuc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let location = reqwest::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+    let q: HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["response_type"], "code");
+    assert!(q["state"].len() >= 16 && q["nonce"].len() >= 16);
+    provider.lock().unwrap().nonce = q["nonce"].clone();
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    assert!(
+        cookie
+            .iter()
+            .any(|c| c.starts_with(LOGIN_COOKIE) && c.contains("HttpOnly") && c.contains("Secure"))
+    );
+    Pending {
+        state: q["state"].clone(),
+        login_cookie: set_cookie_value(&resp, LOGIN_COOKIE).unwrap(),
+    }
+}
+
+async fn callback(app: &TestApp, query: &str, login_cookie: Option<&str>) -> reqwest::Response {
+    let mut req = app.client.get(app.url(&format!("/auth/callback?{query}")));
+    if let Some(c) = login_cookie {
+        req = req.header("cookie", format!("{LOGIN_COOKIE}={c}"));
+    }
+    req.send().await.unwrap()
+}
+
+fn refused(resp: &reqwest::Response, reason: &str) {
+    assert_eq!(resp.status(), 303);
+    let loc = resp.headers()["location"].to_str().unwrap();
+    assert_eq!(loc, format!("/dang-nhap/loi?ma={reason}"));
+    assert!(
+        set_cookie_value(resp, SESSION_COOKIE).is_none(),
+        "no session cookie on a refused login"
+    );
+}
+
+async fn spawn(engine: Engine) -> (TestApp, Shared) {
+    let provider = start_provider().await;
+    let issuer = provider.lock().unwrap().issuer.clone();
+    let app = TestApp::spawn_with(engine, move |c| {
+        c.oidc_issuer = issuer;
+        c.oidc_client_id = "dichvucong".into();
+    })
+    .await;
+    (app, provider)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_good_login_creates_one_session_and_returns_where_it_started() {
+    let (app, provider) = spawn(Engine::Sqlite).await;
+    let p = begin(&app, &provider).await;
+    let resp = callback(
+        &app,
+        &format!("code=c1&state={}", p.state),
+        Some(&p.login_cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/thu-tuc");
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with(SESSION_COOKIE))
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Path=/")
+    );
+    let token = set_cookie_value(&resp, SESSION_COOKIE).unwrap();
+    assert!(token.len() >= 43, "at least 256 bits");
+    assert_eq!(app.state.db.session_count().await.unwrap(), 1);
+
+    // The session knows the person, with the ID number masked.
+    let me: Option<dichvucong::api::session::SessionInfo> = app
+        .call_as(Some(&token), "/api/session/me", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let me = me.unwrap();
+    assert_eq!(me.name, "Nguyễn Văn An");
+    assert_eq!(me.cccd_masked.as_deref(), Some("001*******45"));
+    assert_eq!(me.identity_level, 2);
+
+    // The same callback again (a replayed code and state) is refused.
+    let again = callback(
+        &app,
+        &format!("code=c1&state={}", p.state),
+        Some(&p.login_cookie),
+    )
+    .await;
+    refused(&again, "bad_state");
+
+    // Logout ends it server side and at the provider; the old cookie is worthless after.
+    let resp = app
+        .client
+        .post(app.url("/auth/logout"))
+        .header("cookie", format!("{SESSION_COOKIE}={token}"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let loc = resp.headers()["location"].to_str().unwrap();
+    assert!(
+        loc.contains("/logout?") && loc.contains("id_token_hint="),
+        "{loc}"
+    );
+    assert!(
+        resp.headers()["clear-site-data"]
+            .to_str()
+            .unwrap()
+            .contains("cookies")
+    );
+    assert_eq!(app.state.db.session_count().await.unwrap(), 0);
+    let resp = app
+        .call_as(Some(&token), "/api/admin/staff", json!({}))
+        .await;
+    assert_eq!(resp.status(), 401);
+    let me: Option<dichvucong::api::session::SessionInfo> = app
+        .call_as(Some(&token), "/api/session/me", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(me.is_none());
+    // Audit: the login and the logout, chained.
+    let rows = app.state.db.audit_rows().await.unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r.action == "login" && r.outcome == "ok")
+    );
+    assert!(rows.iter().any(|r| r.action == "logout"));
+    assert!(app.state.db.verify_audit_chain().await.unwrap().is_ok());
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_replayed_callbacks_are_refused_without_a_session() {
+    let (app, provider) = spawn(Engine::Postgres).await;
+
+    // Missing state, unknown state.
+    refused(&callback(&app, "code=x", None).await, "bad_state");
+    let p = begin(&app, &provider).await;
+    refused(
+        &callback(&app, "code=x&state=not-the-state", Some(&p.login_cookie)).await,
+        "bad_state",
+    );
+    // The right state from another browser (no binding cookie, or someone else's).
+    let p = begin(&app, &provider).await;
+    refused(
+        &callback(&app, &format!("code=x&state={}", p.state), None).await,
+        "bad_state",
+    );
+    let p = begin(&app, &provider).await;
+    refused(
+        &callback(
+            &app,
+            &format!("code=x&state={}", p.state),
+            Some("someone-elses-cookie"),
+        )
+        .await,
+        "bad_state",
+    );
+    // An error from the provider.
+    let p = begin(&app, &provider).await;
+    refused(
+        &callback(
+            &app,
+            &format!("error=access_denied&state={}", p.state),
+            Some(&p.login_cookie),
+        )
+        .await,
+        "provider_error",
+    );
+
+    // A code the provider has already redeemed.
+    provider.lock().unwrap().used_codes.insert("spent".into());
+    let p = begin(&app, &provider).await;
+    refused(
+        &callback(
+            &app,
+            &format!("code=spent&state={}", p.state),
+            Some(&p.login_cookie),
+        )
+        .await,
+        "exchange_failed",
+    );
+
+    // Every ID-token check.
+    for (i, scenario) in [
+        Scenario::WrongNonce,
+        Scenario::WrongIssuer,
+        Scenario::WrongAudience,
+        Scenario::Expired,
+        Scenario::AlgNone,
+        Scenario::UnknownKey,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = begin(&app, &provider).await;
+        provider.lock().unwrap().scenario = scenario;
+        let resp = callback(
+            &app,
+            &format!("code=bad{i}&state={}", p.state),
+            Some(&p.login_cookie),
+        )
+        .await;
+        assert_eq!(
+            resp.headers()["location"],
+            "/dang-nhap/loi?ma=bad_id_token",
+            "{scenario:?}"
+        );
+        refused(&resp, "bad_id_token");
+    }
+    assert_eq!(
+        app.state.db.session_count().await.unwrap(),
+        0,
+        "no attack left a session"
+    );
+    let failures = app
+        .state
+        .db
+        .audit_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "login" && r.outcome == "failed")
+        .count();
+    assert_eq!(failures, 12, "every refusal is audited");
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_expire_when_idle_and_after_twelve_hours() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let pool = match &app.state.db {
+        dichvucong::server::db::Db::Sqlite(p) => p.clone(),
+        _ => unreachable!(),
+    };
+    let me = |token: String| {
+        let app = &app;
+        async move {
+            let v: Option<dichvucong::api::session::SessionInfo> = app
+                .call_as(Some(&token), "/api/session/me", json!({}))
+                .await
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    // Resident: 30 minutes idle.
+    let t = app.session_for(&crate::support::RESIDENT_A).await;
+    assert_eq!(me(t.clone()).await.unwrap().idle_timeout_secs, 1800);
+    sqlx::query("UPDATE sessions SET last_seen_at = $1")
+        .bind(chrono::Utc::now() - chrono::Duration::minutes(29))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(me(t.clone()).await.is_some(), "29 minutes idle is fine");
+    sqlx::query("UPDATE sessions SET last_seen_at = $1")
+        .bind(chrono::Utc::now() - chrono::Duration::minutes(31))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(me(t.clone()).await.is_none(), "31 minutes idle ends it");
+    assert_eq!(
+        app.state.db.session_count().await.unwrap(),
+        0,
+        "and it is deleted"
+    );
+
+    // Staff: 15 minutes idle.
+    let t = app.session_for(&crate::support::OFFICER_HOAN_KIEM).await;
+    assert_eq!(me(t.clone()).await.unwrap().idle_timeout_secs, 900);
+    sqlx::query("UPDATE sessions SET last_seen_at = $1")
+        .bind(chrono::Utc::now() - chrono::Duration::minutes(16))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(me(t).await.is_none());
+
+    // Absolute: 12 hours, however active.
+    let t = app.session_for(&crate::support::RESIDENT_B).await;
+    sqlx::query("UPDATE sessions SET created_at = $1")
+        .bind(chrono::Utc::now() - chrono::Duration::hours(12) - chrono::Duration::minutes(1))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(me(t).await.is_none());
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disabling_an_account_ends_its_sessions() {
+    let app = TestApp::spawn(Engine::Postgres).await;
+    let admin = app.session_for(&crate::support::ADMIN).await;
+    let officer = app.session_for(&crate::support::OFFICER_HOAN_KIEM).await;
+    let staff: Vec<dichvucong::api::session::StaffMember> = app
+        .call_as(Some(&admin), "/api/admin/staff", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ha = staff.iter().find(|s| s.name == "Phạm Thu Hà").unwrap();
+    assert_eq!(ha.roles[0].unit_name, "Phường Hoàn Kiếm");
+    let resp = app
+        .call_as(
+            Some(&admin),
+            "/api/admin/users/disable",
+            json!({ "user_id": ha.user_id, "disabled": true }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let me: Option<dichvucong::api::session::SessionInfo> = app
+        .call_as(Some(&officer), "/api/session/me", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(me.is_none(), "the disabled officer is signed out at once");
+    assert!(
+        app.state
+            .db
+            .audit_rows()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.action == "account_disabled")
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_from_another_site_is_refused() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let t = app.session_for(&crate::support::RESIDENT_A).await;
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ] {
+        let resp = app
+            .client
+            .post(app.url("/auth/logout"))
+            .header("cookie", format!("{SESSION_COOKIE}={t}"))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 403);
+    }
+    assert_eq!(app.state.db.session_count().await.unwrap(), 1);
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_provider_says_try_later() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let resp = app.client.get(app.url("/auth/login")).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()["location"],
+        "/dang-nhap/loi?ma=provider_unavailable"
+    );
+    // The rest of the portal is unaffected.
+    assert_eq!(
+        app.call("/api/catalog/sectors", json!({})).await.status(),
+        200
+    );
+    let _ = AppError::Unavailable;
+    app.cleanup().await;
+}
