@@ -7,6 +7,8 @@ const baseURL = `http://127.0.0.1:${port}`;
 const root = new URL("..", import.meta.url).pathname;
 const serverBin = process.env.DVC_SERVER_BIN ?? `${process.env.CARGO_TARGET_DIR ?? `${root}target`}/debug/server`;
 const runDir = process.env.DVC_E2E_VAR ?? `${root}var/e2e-${Date.now()}`;
+const idpPort = Number(process.env.DVC_E2E_IDP_PORT ?? port + 1000);
+const idp = `http://127.0.0.1:${idpPort}`;
 
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -52,7 +54,22 @@ export default defineConfig({
       use: { viewport: { width: 1280, height: 800 }, browserName: "chromium", launchOptions: chromium },
     },
   ],
-  webServer: {
+  webServer: [
+   {
+    // The sandbox identity provider (npm oidc-provider), as `scripts/run` starts it.
+    command: "exec node sandbox/idp.mjs",
+    url: `${idp}/.well-known/openid-configuration`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      IDP_PORT: String(idpPort),
+      IDP_REDIRECT_URIS: `${baseURL}/auth/callback`,
+      IDP_POST_LOGOUT_URIS: `${baseURL}/`,
+    },
+   },
+   {
     command: `mkdir -p ${runDir} && exec ${serverBin}`,
     cwd: root,
     url: `${baseURL}/healthz`,
@@ -66,7 +83,10 @@ export default defineConfig({
       DVC_DIST: `${root}dist`,
       DVC_DATA: `${root}data`,
       DVC_PUBLIC_ORIGIN: baseURL,
+      DVC_OIDC_ISSUER: idp,
+      DVC_BOOTSTRAP_ADMIN_CCCD: "001078000444",
       RUST_LOG: "warn",
     },
-  },
+   },
+  ],
 });

@@ -6,5 +6,6 @@ pub mod focus;
 pub mod i18n;
 pub mod pages;
 pub mod routes;
+pub mod session;
 
 pub use app::App;

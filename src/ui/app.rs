@@ -1,8 +1,12 @@
 //! The app shell: language context, router, header, main, footer.
 
-use crate::ui::components::{OfflineBanner, SiteFooter, SiteHeader};
+use crate::ui::components::{OfflineBanner, SessionBanner, SiteFooter, SiteHeader};
 use crate::ui::i18n::provide_i18n_context;
-use crate::ui::pages::{CatalogPage, HomePage, NotFoundPage, ProcedurePage, TrackPage};
+use crate::ui::pages::{
+    AdminPage, CatalogPage, HomePage, LoginErrorPage, NotFoundPage, ProcedurePage, ProfilePage,
+    StaffPage, TrackPage,
+};
+use crate::ui::session::provide_session_context;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -13,6 +17,7 @@ use leptos_router::path;
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = provide_i18n_context();
+    provide_session_context();
     register_service_worker();
     view! {
         <Title formatter=move |page: String| {
@@ -23,12 +28,17 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main" on:click=skip_to_main>{move || i18n.t().nav_skip}</a>
             <SiteHeader />
             <OfflineBanner />
+            <SessionBanner />
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/thu-tuc") view=CatalogPage />
                     <Route path=path!("/thu-tuc/:slug") view=ProcedurePage />
                     <Route path=path!("/tra-cuu") view=TrackPage />
+                    <Route path=path!("/ca-nhan") view=ProfilePage />
+                    <Route path=path!("/can-bo") view=StaffPage />
+                    <Route path=path!("/quan-tri") view=AdminPage />
+                    <Route path=path!("/dang-nhap/loi") view=LoginErrorPage />
                 </Routes>
             </main>
             <SiteFooter />

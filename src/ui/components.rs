@@ -6,6 +6,7 @@ mod load_error;
 mod offline_banner;
 pub mod procedure_card;
 mod search_form;
+mod session_banner;
 mod site_footer;
 mod site_header;
 
@@ -15,5 +16,6 @@ pub use load_error::LoadError;
 pub use offline_banner::OfflineBanner;
 pub use procedure_card::ProcedureCard;
 pub use search_form::SearchForm;
+pub use session_banner::SessionBanner;
 pub use site_footer::SiteFooter;
 pub use site_header::SiteHeader;

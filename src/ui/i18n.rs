@@ -134,6 +134,9 @@ pub fn field_message(t: &Messages, e: &FieldError) -> &'static str {
         "dossier_code_format" => t.field_dossier_code_format,
         "dossier_code_date" => t.field_dossier_code_date,
         "id_suffix_format" => t.field_id_suffix_format,
+        "unknown_person" => t.field_unknown_person,
+        "cccd_format" => t.field_cccd_format,
+        "cccd_place" => t.field_cccd_place,
         _ => t.field_invalid,
     }
 }

@@ -6,6 +6,46 @@ pub const HOME: &str = "/";
 pub const CATALOG: &str = "/thu-tuc";
 /// Public dossier look-up (`?ma=<dossier code>`, the receipt's QR code points here).
 pub const TRACK: &str = "/tra-cuu";
+/// The signed-in person's account.
+pub const PROFILE: &str = "/ca-nhan";
+/// Staff area of one's own ward(s).
+pub const STAFF: &str = "/can-bo";
+/// Staff administration.
+pub const ADMIN: &str = "/quan-tri";
+/// Where a refused login lands (`?ma=<reason>`).
+pub const LOGIN_ERROR: &str = "/dang-nhap/loi";
+
+/// Server route that starts a login and comes back to `return_to`.
+pub fn login(return_to: &str, step_up: bool) -> String {
+    let mut url = format!("/auth/login?return_to={}", encode(return_to));
+    if step_up {
+        url.push_str("&step_up=1");
+    }
+    url
+}
+
+/// Path plus query, as the router reports them (its `search` may lack the `?`).
+pub fn path_and_query(pathname: &str, search: &str) -> String {
+    let search = search.trim_start_matches('?');
+    if search.is_empty() {
+        pathname.to_string()
+    } else {
+        format!("{pathname}?{search}")
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
 
 /// Query parameter names of the catalogue page.
 pub mod query {
@@ -45,7 +85,7 @@ pub fn is_app_route(path: &str) -> bool {
         path
     };
     match path {
-        HOME | CATALOG | TRACK => true,
+        HOME | CATALOG | TRACK | PROFILE | STAFF | ADMIN | LOGIN_ERROR => true,
         _ => path
             .strip_prefix(CATALOG)
             .and_then(|rest| rest.strip_prefix('/'))
@@ -80,5 +120,16 @@ mod tests {
         }
         assert_eq!(procedure("dang-ky-khai-sinh"), "/thu-tuc/dang-ky-khai-sinh");
         assert_eq!(catalog_sector("ho-tich"), "/thu-tuc?linh-vuc=ho-tich");
+        assert_eq!(
+            login("/thu-tuc?q=khai sinh", false),
+            "/auth/login?return_to=/thu-tuc%3Fq%3Dkhai%20sinh"
+        );
+        assert_eq!(
+            login("/ca-nhan", true),
+            "/auth/login?return_to=/ca-nhan&step_up=1"
+        );
+        assert_eq!(path_and_query("/thu-tuc", "q=a"), "/thu-tuc?q=a");
+        assert_eq!(path_and_query("/thu-tuc", "?q=a"), "/thu-tuc?q=a");
+        assert_eq!(path_and_query("/", ""), "/");
     }
 }

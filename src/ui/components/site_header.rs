@@ -1,13 +1,26 @@
 use crate::ui::i18n::use_i18n;
 use crate::ui::routes;
+use crate::ui::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
-/// Site header: name, main navigation and the language switch.
+/// Site header: name, account, language switch and main navigation.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
+    let location = use_location();
     let t = move || i18n.t();
+    let here = move || routes::path_and_query(&location.pathname.get(), &location.search.get());
+    // Every navigation tells the server the person is still here.
+    Effect::new(move |prev: Option<String>| {
+        let now = here();
+        if prev.is_some_and(|p| p != now) {
+            session.refresh();
+        }
+        now
+    });
     view! {
         <header class="site-header">
             <div class="site-header__inner">
@@ -29,7 +42,28 @@ pub fn SiteHeader() -> impl IntoView {
                 <A href=routes::HOME exact=true>{move || t().nav_home}</A>
                 <A href=routes::CATALOG>{move || t().nav_catalog}</A>
                 <A href=routes::TRACK>{move || t().nav_track}</A>
+                {move || session.user().map(|u| view! {
+                    <A href=routes::PROFILE>{move || t().nav_profile}</A>
+                    {u.staff.then(|| view! { <A href=routes::STAFF>{move || t().nav_staff}</A> })}
+                    {u.is_admin.then(|| view! { <A href=routes::ADMIN>{move || t().nav_admin}</A> })}
+                })}
             </nav>
+            <div class="account-bar">
+                {move || match session.info.get() {
+                    None => None,
+                    Some(None) => Some(view! {
+                        <a class="account-bar__login" href=move || routes::login(&here(), false) rel="external">
+                            {move || t().auth_login}
+                        </a>
+                    }.into_any()),
+                    Some(Some(u)) => Some(view! {
+                        <span class="account-bar__name">{u.name.clone()}</span>
+                        <form method="post" action="/auth/logout" class="account-bar__logout">
+                            <button type="submit">{move || t().auth_logout}</button>
+                        </form>
+                    }.into_any()),
+                }}
+            </div>
         </header>
     }
 }

@@ -1,0 +1,103 @@
+import { expect, test, type Page } from "@playwright/test";
+import { expectNoAxeViolations } from "./a11y";
+
+/** Signs in at the sandbox identity provider as the named test person. */
+async function signIn(page: Page, name: string) {
+  await page.getByRole("banner").getByRole("link", { name: "Đăng nhập bằng VNeID" }).click();
+  await expect(page.getByText("MÔI TRƯỜNG THỬ NGHIỆM (SANDBOX)")).toBeVisible();
+  await page.getByRole("button", { name: new RegExp(name) }).click();
+}
+
+async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Đăng xuất" }).click();
+  // The identity provider asks to confirm the end of its own session too.
+  await page.getByRole("button", { name: "Đăng xuất" }).click();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Đăng nhập bằng VNeID" })).toBeVisible();
+}
+
+test.describe("sign-in with the national digital identity", () => {
+  test("a resident signs in, sees a masked profile, reveals it after a recent level-2 login, signs out", async ({ page, context }) => {
+    await page.goto("/thu-tuc?q=khai+sinh");
+    await signIn(page, "Nguyễn Văn An");
+    // Back where they were, greeted by name.
+    await expect(page).toHaveURL(/\/thu-tuc\?q=khai(\+|%20)sinh$/);
+    await expect(page.getByText("Nguyễn Văn An", { exact: true })).toBeVisible();
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === "__Host-dvc_session");
+    expect(session?.httpOnly).toBe(true);
+    expect(session?.secure).toBe(true);
+    expect(session?.sameSite).toBe("Lax");
+    // No token anywhere the page can read.
+    expect(await page.evaluate(() => document.cookie)).not.toContain("dvc_session");
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toMatch(/eyJ/);
+
+    await page.getByRole("link", { name: "Tài khoản của tôi" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Tài khoản của tôi" })).toBeVisible();
+    await expect(page.getByText("001*******45")).toBeVisible();
+    await expect(page.getByText("14/03/1989")).toBeVisible();
+    await expect(page.getByText("Mức 2")).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.getByRole("button", { name: "Hiện đầy đủ số định danh" }).click();
+    await expect(page.getByText("001089012345")).toBeVisible();
+
+    await signOut(page);
+    expect((await context.cookies()).find((c) => c.name === "__Host-dvc_session")).toBeUndefined();
+    await page.goto("/ca-nhan");
+    await expect(page.getByText("Bạn chưa đăng nhập")).toBeVisible();
+    await expectNoAxeViolations(page);
+  });
+
+  test("a level-1 identity is asked to confirm again before the full ID number is shown", async ({ page }) => {
+    await page.goto("/ca-nhan");
+    await page.getByRole("link", { name: "Đăng nhập bằng VNeID" }).first().click();
+    await page.getByRole("button", { name: /Lê Minh Cường/ }).click();
+    await expect(page.getByText("Mức 1")).toBeVisible();
+    await page.getByRole("button", { name: "Hiện đầy đủ số định danh" }).click();
+    await expect(page.getByText("hãy xác thực lại bằng tài khoản định danh mức 2")).toBeVisible();
+    await page.getByRole("link", { name: "Xác thực lại" }).click();
+    // The provider asks again (prompt=login); a level-1 account cannot satisfy level 2.
+    await page.getByRole("button", { name: /Lê Minh Cường/ }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Đăng nhập không thành công" })).toBeVisible();
+    await expect(page.getByText("cần tài khoản định danh điện tử mức 2")).toBeVisible();
+    await expectNoAxeViolations(page);
+  });
+
+  test("an administrator assigns an officer to a ward; the officer sees only that ward", async ({ page }, info) => {
+    // Each browser project uses its own officer: the runs share one database.
+    const officer =
+      info.project.name === "mobile"
+        ? { name: "Phạm Thu Hà", cccd: "001185000111", ward: "Phường Hoàn Kiếm" }
+        : { name: "Vũ Thị Lan", cccd: "001190000333", ward: "Phường Ba Đình" };
+    // The officer signs in once so the portal knows them; no ward yet.
+    await page.goto("/can-bo");
+    await signIn(page, officer.name);
+    await expect(page.getByText("chưa được phân công về đơn vị nào")).toBeVisible();
+    await signOut(page);
+
+    // The administrator (made administrator by configuration) assigns the ward.
+    await page.goto("/quan-tri");
+    await signIn(page, "Hoàng Văn Minh");
+    await expect(page.getByRole("heading", { level: 1, name: "Quản trị cán bộ" })).toBeVisible();
+    await page.getByLabel("Số định danh cá nhân của cán bộ").fill(officer.cccd);
+    await page.getByLabel("Phường, xã").selectOption({ label: officer.ward });
+    await page.getByRole("button", { name: "Phân công" }).click();
+    await expect(page.getByText("Đã lưu thay đổi.")).toBeVisible();
+    await expect(page.getByRole("listitem").filter({ hasText: officer.name })).toContainText(officer.ward);
+    // A bad ID number is explained, nothing changes.
+    await page.getByLabel("Số định danh cá nhân của cán bộ").fill("12345");
+    await page.getByRole("button", { name: "Phân công" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "Có lỗi cần sửa" })).toBeVisible();
+    await expectNoAxeViolations(page);
+    await signOut(page);
+
+    // The officer now has the staff area of that ward, and nothing else.
+    await page.goto("/can-bo");
+    await signIn(page, officer.name);
+    await expect(page.getByRole("heading", { level: 2, name: officer.ward })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 2 })).toHaveCount(1);
+    await expect(page.getByText("Cán bộ Bộ phận Một cửa")).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.goto("/quan-tri");
+    await expect(page.getByText("Chỉ quản trị viên mới xem được trang này.")).toBeVisible();
+  });
+});

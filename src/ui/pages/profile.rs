@@ -1,0 +1,62 @@
+use crate::api::AppError;
+use crate::api::session::reveal_own_id;
+use crate::ui::i18n::{error_message, fill, use_i18n};
+use crate::ui::routes;
+use crate::ui::session::use_session;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The signed-in person's details from the national identity, with the ID number masked;
+/// showing it in full needs a fresh level-2 login (step-up).
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || i18n.t();
+    let session = use_session();
+    let reveal = Action::new_local(|_: &()| reveal_own_id());
+    view! {
+        <Title text=move || t().profile_title.to_string() />
+        <div class="page">
+            <h1>{move || t().profile_title}</h1>
+            {move || match session.info.get() {
+                None => view! { <p class="loading">{move || t().catalog_loading}</p> }.into_any(),
+                Some(None) => view! {
+                    <p>{move || t().profile_signed_out}</p>
+                    <p><a class="button" href=routes::login(routes::PROFILE, false) rel="external">{move || t().auth_login}</a></p>
+                }.into_any(),
+                Some(Some(u)) => {
+                    let unknown = move || t().profile_unknown.to_string();
+                    let (birth, addr) = (u.birthdate.clone(), u.address.clone());
+                    view! {
+                        <dl class="facts">
+                            <div><dt>{move || t().profile_name}</dt><dd>{u.name.clone()}</dd></div>
+                            <div><dt>{move || t().profile_cccd}</dt><dd>
+                                <span class="mono">{move || match reveal.value().get() {
+                                    Some(Ok(full)) => full,
+                                    _ => u.cccd_masked.clone().unwrap_or_else(unknown),
+                                }}</span>
+                                {move || match reveal.value().get() {
+                                    Some(Ok(_)) => None,
+                                    Some(Err(AppError::StepUpRequired)) => Some(view! {
+                                        <p class="notice">{move || t().profile_step_up} " "
+                                            <a class="button button--secondary" href=routes::login(routes::PROFILE, true) rel="external">{move || t().profile_step_up_button}</a>
+                                        </p>
+                                    }.into_any()),
+                                    Some(Err(e)) => Some(view! { <p class="field-error">{move || error_message(t(), &e)}</p> }.into_any()),
+                                    None => Some(view! {
+                                        <button type="button" class="button button--secondary" on:click=move |_| { reveal.dispatch(()); }>
+                                            {move || t().profile_reveal}
+                                        </button>
+                                    }.into_any()),
+                                }}
+                            </dd></div>
+                            <div><dt>{move || t().profile_birthdate}</dt><dd>{birth.unwrap_or_else(unknown)}</dd></div>
+                            <div><dt>{move || t().profile_address}</dt><dd>{addr.unwrap_or_else(unknown)}</dd></div>
+                            <div><dt>{move || t().profile_level}</dt><dd>{move || fill(t().profile_level_value, "n", u.identity_level)}</dd></div>
+                        </dl>
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}
