@@ -36,6 +36,10 @@ test.describe("sign-in with the national digital identity", () => {
     await expect(page.getByText("001*******45")).toBeVisible();
     await expect(page.getByText("14/03/1989")).toBeVisible();
     await expect(page.getByText("Mức 2")).toBeVisible();
+    // His daughter, under 14, is linked to him by the national identity data.
+    const represented = page.getByRole("region", { name: "Người bạn là người đại diện theo pháp luật" });
+    await expect(represented).toContainText("Nguyễn Gia Hân");
+    await expect(represented).toContainText("001*******77");
     await expectNoAxeViolations(page);
     await page.getByRole("button", { name: "Hiện đầy đủ số định danh" }).click();
     await expect(page.getByText("001089012345")).toBeVisible();

@@ -16,6 +16,19 @@ pub struct RoleInfo {
     pub role: String,
 }
 
+/// Someone the signed-in person legally represents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependentInfo {
+    /// Name.
+    pub name: String,
+    /// ID number, masked.
+    pub cccd_masked: String,
+    /// Date of birth (dd/mm/yyyy).
+    pub birthdate: Option<String>,
+    /// Relationship as stated by the provider.
+    pub relationship: Option<String>,
+}
+
 /// The current session: who is signed in and until when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
@@ -35,6 +48,8 @@ pub struct SessionInfo {
     pub is_admin: bool,
     /// Staff roles.
     pub roles: Vec<RoleInfo>,
+    /// People this person represents (children under 14 …).
+    pub dependents: Vec<DependentInfo>,
     /// Seconds of inactivity after which the server ends the session.
     pub idle_timeout_secs: i64,
     /// Seconds until the session ends at the latest.
@@ -89,6 +104,24 @@ pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
         staff: u.staff,
         is_admin: u.is_admin,
         roles,
+        dependents: user
+            .dependents
+            .0
+            .iter()
+            .filter_map(|d| {
+                let cccd = crate::domain::cccd::Cccd::parse(&d.cccd).ok()?;
+                Some(DependentInfo {
+                    name: d.name.clone(),
+                    cccd_masked: cccd.masked(),
+                    birthdate: d
+                        .birthdate
+                        .as_deref()
+                        .and_then(|b| chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d").ok())
+                        .map(|b| b.format("%d/%m/%Y").to_string()),
+                    relationship: d.relationship.clone(),
+                })
+            })
+            .collect(),
         idle_timeout_secs: idle.num_seconds(),
         absolute_remaining_secs: (u.created_at + auth::ABSOLUTE - chrono::Utc::now()).num_seconds(),
     }))

@@ -8,7 +8,7 @@ use crate::api::AppError;
 use crate::server::AppState;
 use crate::server::config::Config;
 use crate::server::db::audit::AuditEvent;
-use crate::server::db::identity::{LoginAttempt, ProviderIdentity, SessionRow};
+use crate::server::db::identity::{Dependent, LoginAttempt, ProviderIdentity, SessionRow};
 use crate::server::policy::{Principal, SessionUser, StaffRole};
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -399,6 +399,25 @@ async fn complete_login(
         .address()
         .and_then(|a| a.formatted.as_ref())
         .map(|f| crate::domain::text::nfc(f.as_str()));
+    // People this person represents: only entries with a valid ID number are kept.
+    let dependents = extra
+        .rest
+        .get("dependents")
+        .and_then(|v| serde_json::from_value::<Vec<Dependent>>(v.clone()).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|d| {
+            let cccd = crate::domain::cccd::Cccd::parse(&d.cccd).ok()?;
+            let name = crate::domain::text::clean_line(&d.name, 200)
+                .ok()
+                .filter(|n| !n.is_empty())?;
+            Some(Dependent {
+                cccd: cccd.as_str().to_string(),
+                name,
+                ..d
+            })
+        })
+        .collect();
     let identity = ProviderIdentity {
         issuer: claims.issuer().as_str().to_string(),
         subject: claims.subject().as_str().to_string(),
@@ -407,6 +426,7 @@ async fn complete_login(
         birthdate,
         address,
         identity_level: level,
+        dependents,
     };
     let now = Utc::now();
     let user = state

@@ -112,6 +112,10 @@ async fn token(
         "iat": now, "exp": now + 600, "auth_time": now, "nonce": st.nonce,
         "acr": "urn:vn:vneid:loa:2", "name": "Nguyễn Văn An", "cccd": "001089012345",
         "birthdate": "1989-03-14", "address": { "formatted": "Phường Hoàn Kiếm, Hà Nội" },
+        "dependents": [
+            { "cccd": "001315000777", "name": "Nguyễn Gia Hân", "birthdate": "2015-06-01", "relationship": "con" },
+            { "cccd": "not-an-id", "name": "Dropped" },
+        ],
     });
     let header = json!({ "alg": "RS256", "kid": "k1", "typ": "JWT" });
     let (good, other) = keys();
@@ -281,6 +285,11 @@ async fn a_good_login_creates_one_session_and_returns_where_it_started() {
     assert_eq!(me.name, "Nguyễn Văn An");
     assert_eq!(me.cccd_masked.as_deref(), Some("001*******45"));
     assert_eq!(me.identity_level, 2);
+    // The child linked by the provider; an entry without a valid ID number is dropped.
+    assert_eq!(me.dependents.len(), 1);
+    assert_eq!(me.dependents[0].name, "Nguyễn Gia Hân");
+    assert_eq!(me.dependents[0].cccd_masked, "001*******77");
+    assert_eq!(me.dependents[0].birthdate.as_deref(), Some("01/06/2015"));
 
     // The same callback again (a replayed code and state) is refused.
     let again = callback(
@@ -570,5 +579,81 @@ async fn an_unreachable_provider_says_try_later() {
         200
     );
     let _ = AppError::Unavailable;
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_sessions_use_strict_cookies() {
+    let provider = start_provider().await;
+    let issuer = provider.lock().unwrap().issuer.clone();
+    // The provider's person is made administrator by configuration: a staff session.
+    let app = TestApp::spawn_with(Engine::Sqlite, move |c| {
+        c.oidc_issuer = issuer;
+        c.bootstrap_admin_cccd = Some("001089012345".into());
+    })
+    .await;
+    let p = begin(&app, &provider).await;
+    let resp = callback(
+        &app,
+        &format!("code=s1&state={}", p.state),
+        Some(&p.login_cookie),
+    )
+    .await;
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with(SESSION_COOKIE))
+        .unwrap()
+        .to_string();
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    let token = set_cookie_value(&resp, SESSION_COOKIE).unwrap();
+    let me: Option<dichvucong::api::session::SessionInfo> = app
+        .call_as(Some(&token), "/api/session/me", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let me = me.unwrap();
+    assert!(me.is_admin && me.staff);
+    assert_eq!(me.idle_timeout_secs, 900);
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_person_sees_only_their_own_details() {
+    let app = TestApp::spawn(Engine::Postgres).await;
+    let a = app.session_for(&crate::support::RESIDENT_A).await;
+    let b = app.session_for(&crate::support::RESIDENT_B).await;
+    for (token, name, id) in [
+        (&a, "Nguyễn Văn An", "001089012345"),
+        (&b, "Trần Thị Bình", "001189012389"),
+    ] {
+        let me: Option<dichvucong::api::session::SessionInfo> = app
+            .call_as(Some(token), "/api/session/me", json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me.unwrap().name, name);
+        let full: String = app
+            .call_as(Some(token), "/api/session/reveal-id", json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(full, id);
+    }
+    // Arguments cannot name someone else: the functions take none, and extra ones are refused.
+    let resp = app
+        .call_as(
+            Some(&a),
+            "/api/session/reveal-id",
+            json!({ "user_id": "someone-else" }),
+        )
+        .await;
+    let text = resp.text().await.unwrap();
+    assert!(!text.contains("001189012389"), "{text}");
     app.cleanup().await;
 }

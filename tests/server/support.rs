@@ -229,6 +229,7 @@ impl TestApp {
                     birthdate: None,
                     address: None,
                     identity_level: who.level,
+                    dependents: Vec::new(),
                 },
                 now,
             )

@@ -20,6 +20,21 @@ pub struct ProviderIdentity {
     pub address: Option<String>,
     /// Identity level (1 or 2).
     pub identity_level: i64,
+    /// People this person legally represents (children under 14 …).
+    pub dependents: Vec<Dependent>,
+}
+
+/// Someone the person legally represents, as the identity provider states it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Dependent {
+    /// Their personal ID number.
+    pub cccd: String,
+    /// Full name.
+    pub name: String,
+    /// Date of birth (ISO).
+    pub birthdate: Option<String>,
+    /// Relationship (`con`, …).
+    pub relationship: Option<String>,
 }
 
 /// A stored user.
@@ -41,6 +56,8 @@ pub struct UserRow {
     pub is_admin: bool,
     /// Disabled accounts cannot sign in.
     pub disabled: bool,
+    /// People this person represents.
+    pub dependents: sqlx::types::Json<Vec<Dependent>>,
 }
 
 /// A staff role at one unit.
@@ -105,15 +122,17 @@ impl Db {
         let row: UserRow = with_db!(self, pool => {
             sqlx::query_as(
                 "INSERT INTO users (id, issuer, subject, name, cccd, birthdate, address, identity_level, \
-                   is_admin, disabled, created_at, last_login_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, FALSE, $9, $9) \
+                   is_admin, disabled, created_at, last_login_at, dependents) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, FALSE, $9, $9, $10) \
                  ON CONFLICT (issuer, subject) DO UPDATE SET name = excluded.name, cccd = excluded.cccd, \
                    birthdate = excluded.birthdate, address = excluded.address, \
-                   identity_level = excluded.identity_level, last_login_at = excluded.last_login_at \
-                 RETURNING id, name, cccd, birthdate, address, identity_level, is_admin, disabled",
+                   identity_level = excluded.identity_level, last_login_at = excluded.last_login_at, \
+                   dependents = excluded.dependents \
+                 RETURNING id, name, cccd, birthdate, address, identity_level, is_admin, disabled, dependents",
             )
             .bind(&id).bind(&p.issuer).bind(&p.subject).bind(&p.name).bind(&p.cccd)
             .bind(p.birthdate).bind(&p.address).bind(p.identity_level).bind(now)
+            .bind(sqlx::types::Json(&p.dependents))
             .fetch_one(pool).await?
         });
         Ok(row)
@@ -123,7 +142,7 @@ impl Db {
     pub async fn user(&self, id: &str) -> Result<Option<UserRow>, DbError> {
         Ok(with_db!(self, pool => {
             sqlx::query_as(
-                "SELECT id, name, cccd, birthdate, address, identity_level, is_admin, disabled FROM users WHERE id = $1",
+                "SELECT id, name, cccd, birthdate, address, identity_level, is_admin, disabled, dependents FROM users WHERE id = $1",
             )
             .bind(id).fetch_optional(pool).await?
         }))
@@ -133,7 +152,7 @@ impl Db {
     pub async fn user_by_cccd(&self, cccd: &str) -> Result<Option<UserRow>, DbError> {
         Ok(with_db!(self, pool => {
             sqlx::query_as(
-                "SELECT id, name, cccd, birthdate, address, identity_level, is_admin, disabled FROM users \
+                "SELECT id, name, cccd, birthdate, address, identity_level, is_admin, disabled, dependents FROM users \
                  WHERE cccd = $1 ORDER BY last_login_at DESC LIMIT 1",
             )
             .bind(cccd).fetch_optional(pool).await?
@@ -208,7 +227,7 @@ impl Db {
     pub async fn staff(&self) -> Result<Vec<(UserRow, Vec<RoleRow>)>, DbError> {
         let users: Vec<UserRow> = with_db!(self, pool => {
             sqlx::query_as(
-                "SELECT id, name, cccd, birthdate, address, identity_level, is_admin, disabled FROM users u \
+                "SELECT id, name, cccd, birthdate, address, identity_level, is_admin, disabled, dependents FROM users u \
                  WHERE is_admin OR EXISTS (SELECT 1 FROM staff_roles r WHERE r.user_id = u.id) ORDER BY name",
             )
             .fetch_all(pool).await?

@@ -27,6 +27,7 @@ pub fn ProfilePage() -> impl IntoView {
                 Some(Some(u)) => {
                     let unknown = move || t().profile_unknown.to_string();
                     let (birth, addr) = (u.birthdate.clone(), u.address.clone());
+                    let dependents = u.dependents.clone();
                     view! {
                         <dl class="facts">
                             <div><dt>{move || t().profile_name}</dt><dd>{u.name.clone()}</dd></div>
@@ -54,6 +55,22 @@ pub fn ProfilePage() -> impl IntoView {
                             <div><dt>{move || t().profile_address}</dt><dd>{addr.unwrap_or_else(unknown)}</dd></div>
                             <div><dt>{move || t().profile_level}</dt><dd>{move || fill(t().profile_level_value, "n", u.identity_level)}</dd></div>
                         </dl>
+                        {(!dependents.is_empty()).then(|| view! {
+                            <section aria-labelledby="dependents-title">
+                                <h2 id="dependents-title">{move || t().profile_dependents}</h2>
+                                <p class="hint">{move || t().profile_dependents_hint}</p>
+                                <ul class="plain">
+                                    {dependents.into_iter().map(|d| view! {
+                                        <li>
+                                            <strong>{d.name.clone()}</strong>
+                                            {d.relationship.clone().map(|r| format!(" ({r})"))}
+                                            " — " <span class="mono">{d.cccd_masked.clone()}</span>
+                                            {d.birthdate.clone().map(|b| format!(", {b}"))}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            </section>
+                        })}
                     }.into_any()
                 }
             }}
