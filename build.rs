@@ -68,4 +68,6 @@ fn main() {
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("messages.rs");
     std::fs::write(dest, out).unwrap();
     println!("cargo:rerun-if-changed=build.rs");
+    // `sqlx::migrate!` embeds the migrations: a new or changed one must rebuild the crate.
+    println!("cargo:rerun-if-changed=migrations");
 }

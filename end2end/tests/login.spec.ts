@@ -51,6 +51,25 @@ test.describe("sign-in with the national digital identity", () => {
     await expectNoAxeViolations(page);
   });
 
+  test("before an idle session ends, the resident is warned and can stay signed in", async ({ page }) => {
+    await page.clock.install();
+    await page.goto("/tra-cuu");
+    await signIn(page, "Trần Thị Bình");
+    await expect(page.getByText("Trần Thị Bình", { exact: true })).toBeVisible();
+    // Something typed but not sent.
+    await page.getByLabel("Mã hồ sơ").fill("00004-261123-0001");
+    // 27 minutes without any request: the warning appears (the server allows 30).
+    await page.clock.runFor(27 * 60 * 1000 + 30_000);
+    const warning = page.getByRole("status").filter({ hasText: "Phiên đăng nhập sẽ hết hạn" });
+    await expect(warning).toBeVisible();
+    await expectNoAxeViolations(page);
+    await warning.getByRole("button", { name: "Tiếp tục phiên" }).click();
+    await expect(warning).toHaveCount(0);
+    // Nothing typed was lost.
+    await expect(page.getByLabel("Mã hồ sơ")).toHaveValue("00004-261123-0001");
+    await signOut(page);
+  });
+
   test("a level-1 identity is asked to confirm again before the full ID number is shown", async ({ page }) => {
     await page.goto("/ca-nhan");
     await page.getByRole("link", { name: "Đăng nhập bằng VNeID" }).first().click();

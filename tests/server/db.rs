@@ -147,6 +147,27 @@ both_engines!(audit_log_is_a_tamper_evident_chain, |engine| {
     }
     assert_eq!(db.verify_audit_chain().await.unwrap(), Ok(20));
 
+    // The application cannot change or remove rows.
+    for sql in [
+        "UPDATE audit_log SET action = 'nothing' WHERE seq = 7",
+        "DELETE FROM audit_log WHERE seq = 12",
+    ] {
+        let refused = match &db {
+            Db::Sqlite(p) => sqlx::query(sql).execute(p).await.is_err(),
+            Db::Pg(p) => sqlx::query(sql).execute(p).await.is_err(),
+        };
+        assert!(refused, "{sql} was allowed");
+    }
+    assert_eq!(db.verify_audit_chain().await.unwrap(), Ok(20));
+
+    // Someone with rights to drop the triggers can edit rows — and the chain shows it.
+    match &db {
+        Db::Sqlite(_) => {
+            with_engine(&db, "DROP TRIGGER audit_log_no_update").await;
+            with_engine(&db, "DROP TRIGGER audit_log_no_delete").await;
+        }
+        Db::Pg(_) => with_engine(&db, "DROP TRIGGER audit_log_no_update ON audit_log").await,
+    }
     // Deleting a row breaks the chain at the row after it.
     with_engine(&db, "DELETE FROM audit_log WHERE seq = 12").await;
     assert_eq!(db.verify_audit_chain().await.unwrap(), Err(13));
