@@ -117,6 +117,30 @@ impl Db {
             detail: e.detail.as_deref(),
         };
         let mut last_err = None;
+        // Reads the chain head and appends after it, on a connection that already holds
+        // the writer's lock. One body for both engines; each arm type-checks it on its own.
+        macro_rules! append {
+            ($conn:expr) => {{
+                let last: Option<(i64, String)> =
+                    sqlx::query_as(LAST).fetch_optional(&mut *$conn).await?;
+                let (seq, prev) = last.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.into()));
+                let hash = row_hash(&prev, seq, &at, &fields);
+                sqlx::query(INSERT)
+                    .bind(seq)
+                    .bind(at)
+                    .bind(fields.actor)
+                    .bind(fields.actor_role)
+                    .bind(fields.actor_unit)
+                    .bind(fields.action)
+                    .bind(fields.object)
+                    .bind(fields.outcome)
+                    .bind(fields.detail)
+                    .bind(&prev)
+                    .bind(&hash)
+                    .execute(&mut *$conn)
+                    .await?;
+            }};
+        }
         for _ in 0..8 {
             let result = match self {
                 Db::Pg(pool) => {
@@ -125,25 +149,7 @@ impl Db {
                         sqlx::query("SELECT pg_advisory_xact_lock(7242001)")
                             .execute(&mut *tx)
                             .await?;
-                        let last: Option<(i64, String)> =
-                            sqlx::query_as(LAST).fetch_optional(&mut *tx).await?;
-                        let (seq, prev) =
-                            last.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.into()));
-                        let hash = row_hash(&prev, seq, &at, &fields);
-                        sqlx::query(INSERT)
-                            .bind(seq)
-                            .bind(at)
-                            .bind(fields.actor)
-                            .bind(fields.actor_role)
-                            .bind(fields.actor_unit)
-                            .bind(fields.action)
-                            .bind(fields.object)
-                            .bind(fields.outcome)
-                            .bind(fields.detail)
-                            .bind(&prev)
-                            .bind(&hash)
-                            .execute(&mut *tx)
-                            .await?;
+                        append!(tx);
                         tx.commit().await
                     }
                     .await
@@ -154,25 +160,7 @@ impl Db {
                     let mut conn = pool.acquire().await?;
                     let result = async {
                         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-                        let last: Option<(i64, String)> =
-                            sqlx::query_as(LAST).fetch_optional(&mut *conn).await?;
-                        let (seq, prev) =
-                            last.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.into()));
-                        let hash = row_hash(&prev, seq, &at, &fields);
-                        sqlx::query(INSERT)
-                            .bind(seq)
-                            .bind(at)
-                            .bind(fields.actor)
-                            .bind(fields.actor_role)
-                            .bind(fields.actor_unit)
-                            .bind(fields.action)
-                            .bind(fields.object)
-                            .bind(fields.outcome)
-                            .bind(fields.detail)
-                            .bind(&prev)
-                            .bind(&hash)
-                            .execute(&mut *conn)
-                            .await?;
+                        append!(conn);
                         sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ())
                     }
                     .await;
