@@ -51,6 +51,11 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(API_BODY_LIMIT))
+        // Only server functions need the caller; static files and pages never touch the session.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_layer,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), api_guard));
 
     let spa: MethodRouter = get(spa_fallback)
@@ -76,7 +81,6 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/index.html", get(|| async { Redirect::permanent("/") }))
         .fallback_service(static_files)
-        .layer(middleware::from_fn_with_state(state.clone(), auth::session_layer))
         .layer(middleware::from_fn(cache_control))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
