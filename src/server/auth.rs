@@ -10,7 +10,7 @@ use crate::server::config::Config;
 use crate::server::db::audit::AuditEvent;
 use crate::server::db::identity::{Dependent, LoginAttempt, ProviderIdentity, SessionRow};
 use crate::server::policy::{Principal, SessionUser, StaffRole};
-use axum::extract::{Query, Request, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -181,7 +181,17 @@ pub struct LoginQuery {
 }
 
 /// `GET /auth/login`: starts a login at the provider.
-pub async fn login(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    use crate::server::rate_limit;
+    match rate_limit::check(&state.db, rate_limit::LOGIN_PER_IP, &peer.ip().to_string()).await {
+        Ok(()) => {}
+        Err(AppError::RateLimited { retry_after }) => return too_many_logins(retry_after),
+        Err(_) => return redirect_with_error("internal"),
+    }
     let client = match state.oidc.client(&state.config).await {
         Ok(c) => c,
         Err(_) => return redirect_with_error("provider_unavailable"),
@@ -241,6 +251,24 @@ pub struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+}
+
+fn too_many_logins(retry_after: u32) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Quá nhiều lần đăng nhập</title></head>\
+         <body><main><h1>Quá nhiều lần đăng nhập</h1><p>Vui lòng thử lại sau {retry_after} giây.</p>\
+         <p lang=\"en\">Too many sign-in attempts. Please try again in {retry_after} seconds.</p>\
+         <p><a href=\"/\">Trang chủ</a></p></main></body></html>"
+    );
+    let mut resp = (StatusCode::TOO_MANY_REQUESTS, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
 }
 
 fn redirect_with_error(code: &str) -> Response {

@@ -30,6 +30,13 @@ pub const TRACK_PER_CODE: Limit = Limit {
     max: 10,
 };
 
+/// Logins started from one address: a family or a counter PC, not a credential-stuffing run.
+pub const LOGIN_PER_IP: Limit = Limit {
+    name: "login-ip",
+    window_secs: 600,
+    max: 20,
+};
+
 /// Counts a hit on `limit` for `key`; `RateLimited` once the window is full.
 pub async fn check(db: &Db, limit: Limit, key: &str) -> Result<(), AppError> {
     let bucket = format!("{}:{key}", limit.name);

@@ -657,3 +657,28 @@ async fn each_person_sees_only_their_own_details() {
     assert!(!text.contains("001189012389"), "{text}");
     app.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_logins_is_rate_limited() {
+    let (app, _provider) = spawn(Engine::Sqlite).await;
+    let max = dichvucong::server::rate_limit::LOGIN_PER_IP.max;
+    for i in 0..max {
+        let resp = app.client.get(app.url("/auth/login")).send().await.unwrap();
+        assert_eq!(resp.status(), 303, "login {i}");
+    }
+    let resp = app.client.get(app.url("/auth/login")).send().await.unwrap();
+    assert_eq!(resp.status(), 429);
+    let retry: u32 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&retry));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Quá nhiều lần đăng nhập")
+    );
+    app.cleanup().await;
+}
