@@ -339,3 +339,13 @@ pub const ADMIN: Person = Person {
     officer_of: &[],
     login_minutes_ago: 1,
 };
+
+/// Waits until at least `margin_secs` remain in the current fixed rate-limit window, so that a
+/// burst of requests in a test cannot straddle two windows.
+pub async fn clear_of_window_edge(window_secs: i64, margin_secs: i64) {
+    let now = chrono::Utc::now().timestamp();
+    let left = window_secs - now.rem_euclid(window_secs);
+    if left < margin_secs {
+        tokio::time::sleep(std::time::Duration::from_secs((left + 1) as u64)).await;
+    }
+}
