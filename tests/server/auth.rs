@@ -8,7 +8,6 @@ use axum::extract::{Form, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
-use dichvucong::api::AppError;
 use dichvucong::server::auth::{LOGIN_COOKIE, SESSION_COOKIE};
 use rsa::RsaPrivateKey;
 use rsa::pkcs1v15::SigningKey;
@@ -578,7 +577,6 @@ async fn an_unreachable_provider_says_try_later() {
         app.call("/api/catalog/sectors", json!({})).await.status(),
         200
     );
-    let _ = AppError::Unavailable;
     app.cleanup().await;
 }
 

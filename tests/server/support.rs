@@ -272,7 +272,7 @@ impl TestApp {
 macro_rules! both_engines {
     ($name:ident, |$engine:ident| $body:block) => {
         mod $name {
-            #[allow(unused_imports)]
+            #[allow(unused_imports)] // not every test body uses its module's imports
             use super::*;
             async fn run($engine: $crate::support::Engine) $body
 
