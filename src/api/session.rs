@@ -29,6 +29,28 @@ pub struct DependentInfo {
     pub relationship: Option<String>,
 }
 
+impl RoleInfo {
+    /// A role at `unit_code`, named after the unit ("Phường Hoàn Kiếm").
+    pub fn new(units: &[crate::domain::catalog::Unit], unit_code: &str, role: &str) -> Self {
+        RoleInfo {
+            unit_code: unit_code.to_string(),
+            unit_name: units
+                .iter()
+                .find(|u| u.code == unit_code)
+                .map(|u| u.full_name_vi())
+                .unwrap_or_else(|| unit_code.to_string()),
+            role: role.to_string(),
+        }
+    }
+}
+
+/// A stored ID number as it may be shown: masked, or nothing when it is not a valid number.
+pub fn masked(cccd: &str) -> Option<String> {
+    crate::domain::cccd::Cccd::parse(cccd)
+        .ok()
+        .map(|c| c.masked())
+}
+
 /// The current session: who is signed in and until when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
@@ -80,15 +102,7 @@ pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
     let roles = u
         .roles
         .iter()
-        .map(|r| RoleInfo {
-            unit_code: r.unit_code.clone(),
-            unit_name: units
-                .iter()
-                .find(|x| x.code == r.unit_code)
-                .map(|x| x.full_name_vi())
-                .unwrap_or_else(|| r.unit_code.clone()),
-            role: r.role.clone(),
-        })
+        .map(|r| RoleInfo::new(&units, &r.unit_code, &r.role))
         .collect();
     let idle = if u.staff {
         auth::STAFF_IDLE
@@ -97,11 +111,7 @@ pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
     };
     Ok(Some(SessionInfo {
         name: user.name,
-        cccd_masked: user
-            .cccd
-            .as_deref()
-            .and_then(|c| crate::domain::cccd::Cccd::parse(c).ok())
-            .map(|c| c.masked()),
+        cccd_masked: user.cccd.as_deref().and_then(masked),
         birthdate: user.birthdate.map(|d| d.format("%d/%m/%Y").to_string()),
         address: user.address,
         identity_level: u.identity_level,
@@ -113,10 +123,9 @@ pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
             .0
             .iter()
             .filter_map(|d| {
-                let cccd = crate::domain::cccd::Cccd::parse(&d.cccd).ok()?;
                 Some(DependentInfo {
                     name: d.name.clone(),
-                    cccd_masked: cccd.masked(),
+                    cccd_masked: masked(&d.cccd)?,
                     birthdate: d
                         .birthdate
                         .as_deref()
@@ -178,24 +187,12 @@ pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {
         .map(|(u, roles)| StaffMember {
             user_id: u.id,
             name: u.name,
-            cccd_masked: u
-                .cccd
-                .as_deref()
-                .and_then(|c| crate::domain::cccd::Cccd::parse(c).ok())
-                .map(|c| c.masked()),
+            cccd_masked: u.cccd.as_deref().and_then(masked),
             is_admin: u.is_admin,
             disabled: u.disabled,
             roles: roles
-                .into_iter()
-                .map(|r| RoleInfo {
-                    unit_name: units
-                        .iter()
-                        .find(|x| x.code == r.unit_code)
-                        .map(|x| x.full_name_vi())
-                        .unwrap_or_else(|| r.unit_code.clone()),
-                    unit_code: r.unit_code,
-                    role: r.role,
-                })
+                .iter()
+                .map(|r| RoleInfo::new(&units, &r.unit_code, &r.role))
                 .collect(),
         })
         .collect())

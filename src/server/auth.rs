@@ -57,7 +57,15 @@ type Client = CoreClient<
 /// login answers "try again later" and the rest of the portal keeps working).
 #[derive(Default)]
 pub struct Oidc {
-    client: RwLock<Option<Client>>,
+    discovered: RwLock<Option<Discovered>>,
+}
+
+/// What discovery taught us about the provider, kept for the life of the process.
+#[derive(Clone)]
+struct Discovered {
+    client: Client,
+    /// RP-initiated logout endpoint (not part of the core metadata type).
+    end_session: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,12 +102,20 @@ async fn send(
 
 impl Oidc {
     async fn client(&self, config: &Config) -> Result<Client, AppError> {
-        if let Some(c) = self.client.read().await.as_ref() {
-            return Ok(c.clone());
+        Ok(self.discover(config).await?.client)
+    }
+
+    async fn discover(&self, config: &Config) -> Result<Discovered, AppError> {
+        if let Some(d) = self.discovered.read().await.as_ref() {
+            return Ok(d.clone());
         }
         let http = http_client();
         let issuer =
             IssuerUrl::new(config.oidc_issuer.clone()).map_err(|_| AppError::Unavailable)?;
+        let document = format!(
+            "{}/.well-known/openid-configuration",
+            config.oidc_issuer.trim_end_matches('/')
+        );
         let metadata = CoreProviderMetadata::discover_async(issuer, &|r| send(http.clone(), r))
             .await
             .map_err(|e| {
@@ -117,8 +133,22 @@ impl Oidc {
             Some(ClientSecret::new(config.oidc_client_secret.clone())),
         )
         .set_redirect_uri(redirect);
-        *self.client.write().await = Some(client.clone());
-        Ok(client)
+        // The core metadata type has no `end_session_endpoint`: read it from the same
+        // document, once, alongside the client.
+        let end_session = match http.get(&document).send().await {
+            Ok(resp) => resp
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .and_then(|d| d.get("end_session_endpoint")?.as_str().map(str::to_owned)),
+            Err(_) => None,
+        };
+        let discovered = Discovered {
+            client,
+            end_session,
+        };
+        *self.discovered.write().await = Some(discovered.clone());
+        Ok(discovered)
     }
 }
 
@@ -465,10 +495,9 @@ async fn complete_login(
     if user.disabled {
         return Err(CallbackError::Disabled);
     }
-    if let (Some(admin), Some(cccd)) = (&state.config.bootstrap_admin_cccd, &user.cccd)
-        && admin == cccd
-        && !user.is_admin
-    {
+    let bootstrap_admin = state.config.bootstrap_admin_cccd.is_some()
+        && state.config.bootstrap_admin_cccd == user.cccd;
+    if bootstrap_admin && !user.is_admin {
         state
             .db
             .set_admin(&user.id, true)
@@ -480,10 +509,7 @@ async fn complete_login(
         .roles(&user.id)
         .await
         .map_err(|_| CallbackError::Internal)?;
-    let staff = user.is_admin
-        || !roles.is_empty()
-        || state.config.bootstrap_admin_cccd.is_some()
-            && state.config.bootstrap_admin_cccd == user.cccd;
+    let staff = user.is_admin || bootstrap_admin || !roles.is_empty();
     // A new session id at every login (no fixation).
     let session_token = random_token();
     state
@@ -563,12 +589,19 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
             audit(&state, Some(&user), "logout", "ok", None).await;
         }
     }
-    let target = match (id_token, state.oidc.client(&state.config).await) {
-        (Some(id_token), Ok(_)) => end_session_url(&state.config, &id_token)
+    let end_session = match &id_token {
+        Some(_) => state
+            .oidc
+            .discover(&state.config)
             .await
-            .unwrap_or_else(|| "/".to_string()),
-        _ => "/".to_string(),
+            .ok()
+            .and_then(|d| d.end_session),
+        None => None,
     };
+    let target = id_token
+        .zip(end_session)
+        .and_then(|(id_token, endpoint)| end_session_url(&state.config, &endpoint, &id_token))
+        .unwrap_or_else(|| "/".to_string());
     let mut resp = Redirect::to(&target).into_response();
     let h = resp.headers_mut();
     h.append(
@@ -584,14 +617,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
 }
 
 /// The provider's RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0).
-async fn end_session_url(config: &Config, id_token: &str) -> Option<String> {
-    let http = http_client();
-    let discovery = format!(
-        "{}/.well-known/openid-configuration",
-        config.oidc_issuer.trim_end_matches('/')
-    );
-    let doc: serde_json::Value = http.get(discovery).send().await.ok()?.json().await.ok()?;
-    let endpoint = doc.get("end_session_endpoint")?.as_str()?;
+fn end_session_url(config: &Config, endpoint: &str, id_token: &str) -> Option<String> {
     let mut url = reqwest::Url::parse(endpoint).ok()?;
     url.query_pairs_mut()
         .append_pair("id_token_hint", id_token)

@@ -7,6 +7,7 @@ mod offline_banner;
 pub mod procedure_card;
 mod search_form;
 mod session_banner;
+mod sign_in_prompt;
 mod site_footer;
 mod site_header;
 
@@ -17,5 +18,6 @@ pub use offline_banner::OfflineBanner;
 pub use procedure_card::ProcedureCard;
 pub use search_form::SearchForm;
 pub use session_banner::SessionBanner;
+pub use sign_in_prompt::SignInPrompt;
 pub use site_footer::SiteFooter;
 pub use site_header::SiteHeader;

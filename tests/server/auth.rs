@@ -162,19 +162,25 @@ async fn start_provider() -> Shared {
     shared
 }
 
-fn set_cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
+/// The whole `Set-Cookie` header (value and attributes) that sets cookie `name`.
+fn set_cookie_header(resp: &reqwest::Response, name: &str) -> Option<String> {
     resp.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| {
-            v[name.len() + 1..]
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .to_string()
-        })
+        .map(str::to_owned)
+}
+
+/// Just the value that `Set-Cookie` gives cookie `name`.
+fn set_cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
+    set_cookie_header(resp, name).map(|v| {
+        v[name.len() + 1..]
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    })
 }
 
 struct Pending {
@@ -255,14 +261,7 @@ async fn a_good_login_creates_one_session_and_returns_where_it_started() {
     .await;
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/thu-tuc");
-    let cookie = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find(|c| c.starts_with(SESSION_COOKIE))
-        .unwrap()
-        .to_string();
+    let cookie = set_cookie_header(&resp, SESSION_COOKIE).unwrap();
     assert!(
         cookie.contains("Secure")
             && cookie.contains("HttpOnly")
@@ -597,14 +596,7 @@ async fn staff_sessions_use_strict_cookies() {
         Some(&p.login_cookie),
     )
     .await;
-    let cookie = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find(|c| c.starts_with(SESSION_COOKIE))
-        .unwrap()
-        .to_string();
+    let cookie = set_cookie_header(&resp, SESSION_COOKIE).unwrap();
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
     let token = set_cookie_value(&resp, SESSION_COOKIE).unwrap();
     let me: Option<dichvucong::api::session::SessionInfo> = app

@@ -1,5 +1,6 @@
 use crate::api::AppError;
 use crate::api::session::reveal_own_id;
+use crate::ui::components::SignInPrompt;
 use crate::ui::i18n::{error_message, fill, use_i18n};
 use crate::ui::routes;
 use crate::ui::session::use_session;
@@ -20,10 +21,7 @@ pub fn ProfilePage() -> impl IntoView {
             <h1>{move || t().profile_title}</h1>
             {move || match session.info.get() {
                 None => view! { <p class="loading">{move || t().catalog_loading}</p> }.into_any(),
-                Some(None) => view! {
-                    <p>{move || t().profile_signed_out}</p>
-                    <p><a class="button" href=routes::login(routes::PROFILE, false) rel="external">{move || t().auth_login}</a></p>
-                }.into_any(),
+                Some(None) => view! { <SignInPrompt return_to=routes::PROFILE /> }.into_any(),
                 Some(Some(u)) => {
                     let unknown = move || t().profile_unknown.to_string();
                     let (birth, addr) = (u.birthdate.clone(), u.address.clone());

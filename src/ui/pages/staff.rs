@@ -1,3 +1,4 @@
+use crate::ui::components::SignInPrompt;
 use crate::ui::i18n::use_i18n;
 use crate::ui::routes;
 use crate::ui::session::use_session;
@@ -16,10 +17,7 @@ pub fn StaffPage() -> impl IntoView {
             <h1>{move || t().staff_title}</h1>
             {move || match session.info.get() {
                 None => view! { <p class="loading">{move || t().catalog_loading}</p> }.into_any(),
-                Some(None) => view! {
-                    <p>{move || t().profile_signed_out}</p>
-                    <p><a class="button" href=routes::login(routes::STAFF, false) rel="external">{move || t().auth_login}</a></p>
-                }.into_any(),
+                Some(None) => view! { <SignInPrompt return_to=routes::STAFF /> }.into_any(),
                 Some(Some(u)) if u.roles.is_empty() => view! { <p>{move || t().staff_none}</p> }.into_any(),
                 Some(Some(u)) => view! {
                     <p class="lead">{move || t().staff_lead}</p>
