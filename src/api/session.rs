@@ -250,20 +250,6 @@ pub async fn change_role(change: RoleChange) -> Result<(), AppError> {
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or_else(|| AppError::field("cccd", "unknown_person"))?;
-    let now = chrono::Utc::now();
-    if change.grant {
-        cx.state
-            .db
-            .grant_role(&user.id, &change.unit_code, &change.role, &admin, now)
-            .await
-            .map_err(|e| cx.internal(e))?;
-    } else {
-        cx.state
-            .db
-            .revoke_role(&user.id, &change.unit_code, &change.role)
-            .await
-            .map_err(|e| cx.internal(e))?;
-    }
     let event = AuditEvent {
         actor: Some(admin),
         actor_role: "admin".into(),
@@ -274,11 +260,27 @@ pub async fn change_role(change: RoleChange) -> Result<(), AppError> {
             "role_revoked"
         }
         .into(),
-        object: Some(user.id),
+        object: Some(user.id.clone()),
         outcome: "ok",
         detail: Some(format!("{}:{}", change.unit_code, change.role)),
     };
-    cx.state.db.audit(&event).await.map_err(|e| cx.internal(e))
+    // The change and its audit row commit together.
+    let db = &cx.state.db;
+    let done = if change.grant {
+        db.grant_role(
+            &user.id,
+            &change.unit_code,
+            &change.role,
+            chrono::Utc::now(),
+            &event,
+        )
+        .await
+    } else {
+        db.revoke_role(&user.id, &change.unit_code, &change.role, &event)
+            .await
+            .map(|_| ())
+    };
+    done.map_err(|e| cx.internal(e))
 }
 
 /// Disables (ending every session at once) or re-enables an account. Audited.
@@ -292,15 +294,6 @@ pub async fn set_account_disabled(user_id: String, disabled: bool) -> Result<(),
     if admin == user_id {
         return Err(AppError::Conflict);
     }
-    if !cx
-        .state
-        .db
-        .set_disabled(&user_id, disabled)
-        .await
-        .map_err(|e| cx.internal(e))?
-    {
-        return Err(AppError::NotFound);
-    }
     let event = AuditEvent {
         actor: Some(admin),
         actor_role: "admin".into(),
@@ -311,9 +304,20 @@ pub async fn set_account_disabled(user_id: String, disabled: bool) -> Result<(),
             "account_enabled"
         }
         .into(),
-        object: Some(user_id),
+        object: Some(user_id.clone()),
         outcome: "ok",
         detail: None,
     };
-    cx.state.db.audit(&event).await.map_err(|e| cx.internal(e))
+    // The change, the end of the sessions and the audit row commit together.
+    if cx
+        .state
+        .db
+        .set_disabled(&user_id, disabled, &event)
+        .await
+        .map_err(|e| cx.internal(e))?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
 }

@@ -40,6 +40,17 @@ macro_rules! with_db {
 }
 pub use with_db;
 
+/// Runs the same expression against whichever transaction `tx` (a [`DbTx`]) holds.
+macro_rules! with_tx {
+    ($tx:expr, $t:ident => $body:expr) => {
+        match &mut $tx {
+            $crate::server::db::DbTx::Sqlite($t) => $body,
+            $crate::server::db::DbTx::Pg($t) => $body,
+        }
+    };
+}
+pub(crate) use with_tx;
+
 /// Errors from the database layer. Logged on the server, never sent to the browser.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

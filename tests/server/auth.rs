@@ -674,3 +674,45 @@ async fn starting_logins_is_rate_limited() {
     );
     app.cleanup().await;
 }
+
+crate::both_engines!(
+    an_admin_change_without_its_audit_row_does_not_happen,
+    |engine| {
+        use dichvucong::server::db::Db;
+        let app = TestApp::spawn(engine).await;
+        let admin = app.session_for(&crate::support::ADMIN).await;
+        app.session_for(&crate::support::RESIDENT_B).await;
+        // From now on every audit write fails (a full disk, a broken replica…).
+        match &app.state.db {
+            Db::Sqlite(p) => {
+                sqlx::query("CREATE TRIGGER test_audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'down'); END")
+                .execute(p).await.unwrap();
+            }
+            Db::Pg(p) => {
+                sqlx::query("CREATE TRIGGER test_audit_down BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
+                .execute(p).await.unwrap();
+            }
+        }
+        let grant = json!({ "change": { "cccd": "001189012389", "unit_code": "00004", "role": "officer", "grant": true } });
+        let resp = app
+            .call_as(Some(&admin), "/api/admin/staff/role", grant)
+            .await;
+        assert_eq!(resp.status(), 500);
+        let text = resp.text().await.unwrap();
+        assert!(
+            !text.contains("down") && !text.contains("audit_log"),
+            "no internals: {text}"
+        );
+        let staff: Vec<dichvucong::api::session::StaffMember> = app
+            .call_as(Some(&admin), "/api/admin/staff", json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            staff.iter().all(|s| s.name != "Trần Thị Bình"),
+            "the role was not granted"
+        );
+        app.cleanup().await;
+    }
+);

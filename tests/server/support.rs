@@ -239,7 +239,16 @@ impl TestApp {
             db.set_admin(&user.id, true).await.unwrap();
         }
         for unit in who.officer_of {
-            db.grant_role(&user.id, unit, "officer", "test", now)
+            let event = dichvucong::server::db::audit::AuditEvent {
+                actor: None,
+                actor_role: "system".into(),
+                actor_unit: None,
+                action: "role_granted".into(),
+                object: Some(user.id.clone()),
+                outcome: "ok",
+                detail: Some(format!("{unit}:officer")),
+            };
+            db.grant_role(&user.id, unit, "officer", now, &event)
                 .await
                 .unwrap();
         }

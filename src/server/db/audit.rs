@@ -1,6 +1,6 @@
 //! The audit log: append-only and hash-chained, so an edited or deleted row is detectable.
 
-use super::{Db, DbError};
+use super::{Db, DbError, DbTx};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -100,47 +100,75 @@ const INSERT: &str = "INSERT INTO audit_log (seq, at, actor, actor_role, actor_u
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 const LAST: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
 
+/// Reads the chain head and appends after it, on a connection or transaction that already
+/// holds the writer's lock. One body for both engines; each use type-checks it on its own.
+macro_rules! append {
+    ($conn:expr, $at:expr, $fields:expr) => {{
+        let last: Option<(i64, String)> = sqlx::query_as(LAST).fetch_optional(&mut *$conn).await?;
+        let (seq, prev) = last.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.into()));
+        let hash = row_hash(&prev, seq, &$at, &$fields);
+        sqlx::query(INSERT)
+            .bind(seq)
+            .bind($at)
+            .bind($fields.actor)
+            .bind($fields.actor_role)
+            .bind($fields.actor_unit)
+            .bind($fields.action)
+            .bind($fields.object)
+            .bind($fields.outcome)
+            .bind($fields.detail)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut *$conn)
+            .await?;
+    }};
+}
+
+impl AuditEvent {
+    fn fields(&self) -> AuditRowFields<'_> {
+        AuditRowFields {
+            actor: self.actor.as_deref(),
+            actor_role: &self.actor_role,
+            actor_unit: self.actor_unit.as_deref(),
+            action: &self.action,
+            object: self.object.as_deref(),
+            outcome: self.outcome,
+            detail: self.detail.as_deref(),
+        }
+    }
+}
+
+/// Now, at microsecond precision: what both engines store exactly, so hashes re-verify.
+fn now_micros() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+impl DbTx {
+    /// Appends an event to the chain inside this transaction, so that a change and its audit
+    /// row commit or roll back together. On SQLite call it after the transaction's first
+    /// write (which took the writer's lock); on PostgreSQL an advisory lock serialises writers.
+    pub async fn audit(&mut self, e: &AuditEvent) -> Result<(), DbError> {
+        let (at, fields) = (now_micros(), e.fields());
+        match self {
+            DbTx::Pg(tx) => {
+                sqlx::query("SELECT pg_advisory_xact_lock(7242001)")
+                    .execute(&mut **tx)
+                    .await?;
+                append!((*tx), at, fields);
+            }
+            DbTx::Sqlite(tx) => append!((*tx), at, fields),
+        }
+        Ok(())
+    }
+}
+
 impl Db {
     /// Appends an event to the chain. Concurrent writers are serialised (an advisory lock on
     /// PostgreSQL, the single writer on SQLite) and retried on a lost race.
     pub async fn audit(&self, e: &AuditEvent) -> Result<(), DbError> {
-        // Microsecond precision: what both engines store exactly, so hashes re-verify.
-        let now = Utc::now();
-        let at = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
-        let fields = AuditRowFields {
-            actor: e.actor.as_deref(),
-            actor_role: &e.actor_role,
-            actor_unit: e.actor_unit.as_deref(),
-            action: &e.action,
-            object: e.object.as_deref(),
-            outcome: e.outcome,
-            detail: e.detail.as_deref(),
-        };
+        let (at, fields) = (now_micros(), e.fields());
         let mut last_err = None;
-        // Reads the chain head and appends after it, on a connection that already holds
-        // the writer's lock. One body for both engines; each arm type-checks it on its own.
-        macro_rules! append {
-            ($conn:expr) => {{
-                let last: Option<(i64, String)> =
-                    sqlx::query_as(LAST).fetch_optional(&mut *$conn).await?;
-                let (seq, prev) = last.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.into()));
-                let hash = row_hash(&prev, seq, &at, &fields);
-                sqlx::query(INSERT)
-                    .bind(seq)
-                    .bind(at)
-                    .bind(fields.actor)
-                    .bind(fields.actor_role)
-                    .bind(fields.actor_unit)
-                    .bind(fields.action)
-                    .bind(fields.object)
-                    .bind(fields.outcome)
-                    .bind(fields.detail)
-                    .bind(&prev)
-                    .bind(&hash)
-                    .execute(&mut *$conn)
-                    .await?;
-            }};
-        }
         for _ in 0..8 {
             let result = match self {
                 Db::Pg(pool) => {
@@ -149,7 +177,7 @@ impl Db {
                         sqlx::query("SELECT pg_advisory_xact_lock(7242001)")
                             .execute(&mut *tx)
                             .await?;
-                        append!(tx);
+                        append!(tx, at, fields);
                         tx.commit().await
                     }
                     .await
@@ -160,7 +188,7 @@ impl Db {
                     let mut conn = pool.acquire().await?;
                     let result = async {
                         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-                        append!(conn);
+                        append!(conn, at, fields);
                         sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ())
                     }
                     .await;

@@ -1,6 +1,7 @@
 //! Users, staff roles, sessions and pending logins.
 
-use super::{Db, DbError, with_db};
+use super::audit::AuditEvent;
+use super::{Db, DbError, with_db, with_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// What the identity provider told us about a person at login.
@@ -167,37 +168,44 @@ impl Db {
         }))
     }
 
-    /// Grants a staff role at a unit (idempotent).
+    /// Grants a staff role at a unit (idempotent), with its audit row, in one transaction.
     pub async fn grant_role(
         &self,
         user_id: &str,
         unit: &str,
         role: &str,
-        by: &str,
         now: DateTime<Utc>,
+        audit: &AuditEvent,
     ) -> Result<(), DbError> {
-        with_db!(self, pool => {
+        let by = audit.actor.as_deref().unwrap_or("system");
+        let mut tx = self.begin().await?;
+        with_tx!(tx, t => {
             sqlx::query(
                 "INSERT INTO staff_roles (user_id, unit_code, role, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (user_id, unit_code, role) DO NOTHING",
             )
             .bind(user_id).bind(unit).bind(role).bind(by).bind(now)
-            .execute(pool).await?.rows_affected()
+            .execute(&mut **t).await?.rows_affected()
         });
-        Ok(())
+        tx.audit(audit).await?;
+        tx.commit().await
     }
 
-    /// Removes a staff role; true when there was one.
+    /// Removes a staff role, with its audit row, in one transaction; true when there was one.
     pub async fn revoke_role(
         &self,
         user_id: &str,
         unit: &str,
         role: &str,
+        audit: &AuditEvent,
     ) -> Result<bool, DbError> {
-        let n = with_db!(self, pool => {
+        let mut tx = self.begin().await?;
+        let n = with_tx!(tx, t => {
             sqlx::query("DELETE FROM staff_roles WHERE user_id = $1 AND unit_code = $2 AND role = $3")
-                .bind(user_id).bind(unit).bind(role).execute(pool).await?.rows_affected()
+                .bind(user_id).bind(unit).bind(role).execute(&mut **t).await?.rows_affected()
         });
+        tx.audit(audit).await?;
+        tx.commit().await?;
         Ok(n > 0)
     }
 
@@ -209,18 +217,30 @@ impl Db {
         Ok(())
     }
 
-    /// Disables or re-enables an account. Disabling ends all its sessions in the same transaction.
-    pub async fn set_disabled(&self, user_id: &str, disabled: bool) -> Result<bool, DbError> {
-        with_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+    /// Disables or re-enables an account, with its audit row, in one transaction. Disabling
+    /// ends all its sessions in that same transaction. False when there is no such user.
+    pub async fn set_disabled(
+        &self,
+        user_id: &str,
+        disabled: bool,
+        audit: &AuditEvent,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.begin().await?;
+        let n = with_tx!(tx, t => {
             let n = sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
-                .bind(user_id).bind(disabled).execute(&mut *tx).await?.rows_affected();
+                .bind(user_id).bind(disabled).execute(&mut **t).await?.rows_affected();
             if disabled {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut **t).await?;
             }
-            tx.commit().await?;
-            Ok::<bool, DbError>(n > 0)
-        })
+            n
+        });
+        if n == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.audit(audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Every user with a staff role or the administrator flag, with their roles.
