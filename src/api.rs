@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod filing;
 pub mod registry;
 pub mod session;
 pub mod tracking;

@@ -6,6 +6,8 @@ pub mod cccd;
 pub mod csv;
 pub mod dossier_code;
 pub mod field_error;
+pub mod filing;
+pub mod form;
 pub mod money;
 pub mod status;
 pub mod text;

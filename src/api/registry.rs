@@ -13,6 +13,10 @@ pub enum Access {
     StepUp,
     /// Administrators only.
     Admin,
+    /// A signed-in person, on their own drafts and dossiers only.
+    Own,
+    /// A signed-in person whose login is at identity level 2.
+    Level2,
 }
 
 /// `(path, access)` for every server function.
@@ -27,6 +31,13 @@ pub const ALL: &[(&str, Access)] = &[
     ("/api/admin/staff", Access::Admin),
     ("/api/admin/staff/role", Access::Admin),
     ("/api/admin/users/disable", Access::Admin),
+    ("/api/filing/start", Access::Own),
+    ("/api/filing/draft", Access::Own),
+    ("/api/filing/save", Access::Own),
+    ("/api/filing/drafts", Access::Own),
+    ("/api/filing/delete", Access::Own),
+    ("/api/filing/submit", Access::Level2),
+    ("/api/dossiers/mine/get", Access::Own),
 ];
 
 /// Registers every server function with the server-function router.
@@ -44,4 +55,14 @@ pub fn register_all() {
     register_explicit::<crate::api::session::ListStaff>();
     register_explicit::<crate::api::session::ChangeRole>();
     register_explicit::<crate::api::session::SetAccountDisabled>();
+    {
+        use crate::api::filing::*;
+        register_explicit::<StartFiling>();
+        register_explicit::<GetDraft>();
+        register_explicit::<SaveDraft>();
+        register_explicit::<ListDrafts>();
+        register_explicit::<DeleteDraft>();
+        register_explicit::<Submit>();
+        register_explicit::<OwnDossier>();
+    }
 }

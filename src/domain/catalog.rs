@@ -2,6 +2,7 @@
 //! server functions return, and the rules for a catalogue query.
 
 use crate::domain::field_error::FieldError;
+use crate::domain::form::FormDef;
 use crate::domain::text;
 use serde::{Deserialize, Serialize};
 
@@ -190,6 +191,8 @@ pub struct Procedure {
     pub keywords: Vec<String>,
     /// Where the content comes from.
     pub sources: Vec<String>,
+    /// The electronic form residents fill in to file online.
+    pub form: FormDef,
 }
 
 impl Procedure {
@@ -242,6 +245,9 @@ impl Procedure {
                 self.slug
             ));
         }
+        self.form
+            .check()
+            .map_err(|e| format!("{}: form: {e}", self.slug))?;
         Ok(())
     }
 

@@ -58,6 +58,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), api_guard));
 
+    // Downloads: plain GETs that still need to know the caller.
+    let files = Router::new()
+        .route("/files/receipts/{file}", get(crate::server::files::receipt))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_layer,
+        ));
+
     let spa: MethodRouter = get(spa_fallback)
         .head(spa_fallback)
         .with_state(state.clone());
@@ -75,6 +83,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(api)
+        .merge(files)
         .route("/healthz", get(healthz))
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))

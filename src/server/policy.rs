@@ -63,6 +63,10 @@ pub enum Action {
     },
     /// Grant and revoke staff roles, disable accounts.
     ManageStaff,
+    /// Work on one's own drafts and read one's own dossiers.
+    OwnFiling,
+    /// File a dossier: needs an identity-level-2 login.
+    SubmitDossier,
 }
 
 impl Action {
@@ -75,6 +79,8 @@ impl Action {
             Action::RevealOwnId => "reveal_own_id",
             Action::StaffArea { .. } => "staff_area",
             Action::ManageStaff => "manage_staff",
+            Action::OwnFiling => "own_filing",
+            Action::SubmitDossier => "submit_dossier",
         }
     }
 }
@@ -84,7 +90,14 @@ pub fn check(who: &Principal, action: &Action, now: DateTime<Utc>) -> Result<(),
     match (who, action) {
         (_, Action::ReadCatalog | Action::TrackDossier) => Ok(()),
         (Principal::Anonymous, _) => Err(AppError::Unauthenticated),
-        (Principal::User(_), Action::ReadOwnProfile) => Ok(()),
+        (Principal::User(_), Action::ReadOwnProfile | Action::OwnFiling) => Ok(()),
+        (Principal::User(u), Action::SubmitDossier) => {
+            if u.identity_level >= 2 {
+                Ok(())
+            } else {
+                Err(AppError::StepUpRequired)
+            }
+        }
         (Principal::User(u), Action::RevealOwnId) => {
             if u.identity_level >= 2 && now - u.auth_time <= crate::server::auth::RECENT_LOGIN {
                 Ok(())
@@ -165,6 +178,15 @@ mod tests {
             (&officer, Action::ManageStaff, Err(AppError::Forbidden)),
             (&admin, Action::ManageStaff, Ok(())),
             (&admin, ward("00070"), Err(AppError::NotFound)),
+            (&anon, Action::OwnFiling, Err(AppError::Unauthenticated)),
+            (&anon, Action::SubmitDossier, Err(AppError::Unauthenticated)),
+            (&level1, Action::OwnFiling, Ok(())),
+            (
+                &level1,
+                Action::SubmitDossier,
+                Err(AppError::StepUpRequired),
+            ),
+            (&stale, Action::SubmitDossier, Ok(())),
         ];
         for (who, action, want) in cases {
             assert_eq!(check(who, &action, now), want, "{action:?}");

@@ -37,6 +37,20 @@ pub const LOGIN_PER_IP: Limit = Limit {
     max: 20,
 };
 
+/// Dossiers filed by one person: far more than anyone files, few enough to stop a script.
+pub const SUBMIT_PER_USER: Limit = Limit {
+    name: "submit-user",
+    window_secs: 3600,
+    max: 30,
+};
+
+/// Draft autosaves by one person (one every few seconds while typing, on two devices).
+pub const DRAFT_SAVES_PER_USER: Limit = Limit {
+    name: "draft-user",
+    window_secs: 600,
+    max: 600,
+};
+
 /// Counts a hit on `limit` for `key`; `RateLimited` once the window is full.
 pub async fn check(db: &Db, limit: Limit, key: &str) -> Result<(), AppError> {
     let bucket = format!("{}:{key}", limit.name);

@@ -36,6 +36,31 @@ fn cases() -> Vec<(&'static str, Value)> {
             "/api/admin/users/disable",
             json!({ "user_id": "no-such-user", "disabled": true }),
         ),
+        (
+            "/api/filing/start",
+            json!({ "req": { "slug": "dang-ky-khai-sinh", "fresh": false } }),
+        ),
+        (
+            "/api/filing/draft",
+            json!({ "req": { "id": "no-such-draft" } }),
+        ),
+        (
+            "/api/filing/save",
+            json!({ "req": { "id": "no-such-draft", "answers": {} } }),
+        ),
+        ("/api/filing/drafts", json!({})),
+        (
+            "/api/filing/delete",
+            json!({ "req": { "id": "no-such-draft" } }),
+        ),
+        (
+            "/api/filing/submit",
+            json!({ "req": { "draft_id": "no-such-draft", "idempotency_key": "k" } }),
+        ),
+        (
+            "/api/dossiers/mine/get",
+            json!({ "req": { "code": "00004-261123-0001" } }),
+        ),
     ]
 }
 
@@ -116,6 +141,24 @@ async fn access_rules_hold_for_every_server_function() {
                     200,
                     "{path}: recent level 2"
                 );
+            }
+            Access::Own => {
+                // Signed-in people only; whose data is covered in filing.rs.
+                assert_eq!(anon, 401, "{path}");
+                for who in [&resident, &level1, &officer] {
+                    let got = status(&app, Some(who), path, &body).await;
+                    assert!(matches!(got, 200 | 404), "{path}: signed in gets {got}");
+                }
+            }
+            Access::Level2 => {
+                assert_eq!(anon, 401, "{path}");
+                assert_eq!(
+                    status(&app, Some(&level1), path, &body).await,
+                    403,
+                    "{path}: level 1"
+                );
+                let got = status(&app, Some(&stale), path, &body).await;
+                assert!(matches!(got, 200 | 404), "{path}: level 2 gets {got}");
             }
             Access::Admin => {
                 assert_eq!(anon, 401, "{path}");

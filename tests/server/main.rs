@@ -8,6 +8,7 @@ mod auth;
 mod authorization;
 mod catalog;
 mod db;
+mod filing;
 mod http;
 mod lifecycle;
 mod support;

@@ -1,0 +1,265 @@
+//! Filing online: drafts (server copy for resuming on any device), submission, and the
+//! resident's view of a submitted dossier.
+
+use crate::api::AppError;
+use crate::domain::filing::{DossierView, Draft, DraftSummary, Saved};
+use crate::domain::form::Answers;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// Which draft to open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartRequest {
+    /// Procedure slug.
+    pub slug: String,
+    /// Start a new draft even if one exists.
+    pub fresh: bool,
+}
+
+/// Opens the caller's latest draft of a procedure, or a new one prefilled from their identity.
+#[server(endpoint = "filing/start", input = Json)]
+pub async fn start_filing(req: StartRequest) -> Result<Draft, AppError> {
+    use crate::domain::form::Profile;
+    use crate::server::{ctx, policy::Action};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::OwnFiling).await?;
+    let me = cx.user()?;
+    let db = &cx.state.db;
+    let procedure = db
+        .procedure_by_slug(&req.slug)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)?;
+    if !req.fresh
+        && let Some(d) = db
+            .latest_draft(&me.user_id, &procedure.code)
+            .await
+            .map_err(|e| cx.internal(e))?
+    {
+        return Ok(d);
+    }
+    let user = db
+        .user(&me.user_id)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::Unauthenticated)?;
+    let profile = Profile {
+        name: user.name,
+        id_number: user.cccd,
+        birth_date: user.birthdate.map(|d| d.format("%Y-%m-%d").to_string()),
+    };
+    let answers = procedure.form.prefill(&profile);
+    db.create_draft(&me.user_id, &procedure.code, &answers, chrono::Utc::now())
+        .await
+        .map_err(|e| cx.internal(e))
+}
+
+/// A draft by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftId {
+    /// Draft id.
+    pub id: String,
+}
+
+/// One of the caller's drafts.
+#[server(endpoint = "filing/draft", input = Json)]
+pub async fn get_draft(req: DraftId) -> Result<Draft, AppError> {
+    use crate::server::{ctx, policy::Action};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::OwnFiling).await?;
+    let me = cx.user()?;
+    cx.state
+        .db
+        .draft(&me.user_id, &req.id)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)
+}
+
+/// New answers for a draft.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SaveRequest {
+    /// Draft id.
+    pub id: String,
+    /// Everything typed so far, valid or not.
+    pub answers: Answers,
+}
+
+/// Saves a draft's answers as typed (autosave). Nothing is validated except the size, so that
+/// half-finished or wrong input is never lost; validation happens page by page and at submit.
+#[server(endpoint = "filing/save", input = Json)]
+pub async fn save_draft(req: SaveRequest) -> Result<Saved, AppError> {
+    use crate::server::{ctx, policy::Action, rate_limit};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::OwnFiling).await?;
+    let me = cx.user()?;
+    rate_limit::check(&cx.state.db, rate_limit::DRAFT_SAVES_PER_USER, &me.user_id).await?;
+    cx.state
+        .db
+        .save_draft(&me.user_id, &req.id, &req.answers, chrono::Utc::now())
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)
+}
+
+/// The caller's drafts, newest first.
+#[server(endpoint = "filing/drafts", input = Json)]
+pub async fn list_drafts() -> Result<Vec<DraftSummary>, AppError> {
+    use crate::server::{ctx, policy::Action};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::OwnFiling).await?;
+    let me = cx.user()?;
+    cx.state
+        .db
+        .drafts(&me.user_id)
+        .await
+        .map_err(|e| cx.internal(e))
+}
+
+/// Deletes one of the caller's drafts.
+#[server(endpoint = "filing/delete", input = Json)]
+pub async fn delete_draft(req: DraftId) -> Result<(), AppError> {
+    use crate::server::{ctx, policy::Action};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::OwnFiling).await?;
+    let me = cx.user()?;
+    if cx
+        .state
+        .db
+        .delete_draft(&me.user_id, &req.id)
+        .await
+        .map_err(|e| cx.internal(e))?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Submit a draft.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitRequest {
+    /// Draft id.
+    pub draft_id: String,
+    /// The draft's idempotency key, as the form received it when it opened.
+    pub idempotency_key: String,
+}
+
+/// Files the draft as a dossier and returns its code. Validated again here, whatever the
+/// browser checked; retried or repeated calls with the same key return the same code.
+#[server(endpoint = "filing/submit", input = Json)]
+pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
+    use crate::domain::calendar::{Calendar, from_local, to_local};
+    use crate::domain::filing::Channel;
+    use crate::domain::form::{Ctx, validate};
+    use crate::server::db::filing::NewDossier;
+    use crate::server::{ctx, policy::Action, rate_limit};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::SubmitDossier).await?;
+    let me = cx.user()?;
+    let db = &cx.state.db;
+    // A retry after success: the draft is gone, the dossier is there.
+    if let Some(code) = db
+        .dossier_by_key(&me.user_id, &req.idempotency_key)
+        .await
+        .map_err(|e| cx.internal(e))?
+    {
+        return Ok(code);
+    }
+    rate_limit::check(db, rate_limit::SUBMIT_PER_USER, &me.user_id).await?;
+    let Some(draft) = db
+        .draft(&me.user_id, &req.draft_id)
+        .await
+        .map_err(|e| cx.internal(e))?
+    else {
+        // A twin request may have filed it (and removed the draft) a moment ago.
+        return db
+            .dossier_by_key(&me.user_id, &req.idempotency_key)
+            .await
+            .map_err(|e| cx.internal(e))?
+            .ok_or(AppError::NotFound);
+    };
+    if draft.idempotency_key != req.idempotency_key {
+        return Err(AppError::Conflict);
+    }
+    let procedure = db
+        .procedure_by_slug(&draft.procedure_slug)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)?;
+    let units = db.units().await.map_err(|e| cx.internal(e))?;
+    let now = chrono::Utc::now();
+    let local = to_local(now);
+    let unit_exists = |c: &str| units.iter().any(|u| u.code == c);
+    let vctx = Ctx {
+        today: local.date(),
+        unit_exists: &unit_exists,
+    };
+    let clean = validate(&procedure.form, &draft.answers, &vctx)
+        .map_err(|fields| AppError::Validation { fields })?;
+    let unit_code = clean
+        .get("receiving_unit")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| cx.internal("form without receiving_unit"))?;
+    let user = db
+        .user(&me.user_id)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::Unauthenticated)?;
+    let suffix = user
+        .cccd
+        .as_deref()
+        .filter(|c| c.len() == 12)
+        .map(|c| c[8..].to_string())
+        .ok_or(AppError::StepUpRequired)?;
+    let holidays = db.holidays().await.map_err(|e| cx.internal(e))?;
+    let calendar = Calendar::with_holidays(&holidays);
+    let due = from_local(calendar.due(local, procedure.processing_working_days));
+    let fee = procedure.form.fee(&clean).total.0;
+    let new = NewDossier {
+        user_id: me.user_id.clone(),
+        procedure_code: procedure.code.clone(),
+        unit_code,
+        channel: Channel::Online,
+        applicant_name: user.name,
+        applicant_id_suffix: suffix,
+        answers: clean,
+        fee_vnd: fee,
+        idempotency_key: req.idempotency_key,
+        draft_id: Some(draft.id),
+        received_at: now,
+        due_at: due,
+    };
+    let done = db
+        .submit_dossier(&new, local.date())
+        .await
+        .map_err(|e| cx.internal(e))?;
+    Ok(done.code().to_string())
+}
+
+/// A dossier by code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierCodeReq {
+    /// Dossier code.
+    pub code: String,
+}
+
+/// One of the caller's own dossiers, with answers and timeline.
+#[server(endpoint = "dossiers/mine/get", input = Json)]
+pub async fn own_dossier(req: DossierCodeReq) -> Result<DossierView, AppError> {
+    use crate::server::{ctx, policy::Action};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::OwnFiling).await?;
+    let me = cx.user()?;
+    if req.code.len() > 40 {
+        return Err(AppError::NotFound);
+    }
+    cx.state
+        .db
+        .own_dossier(&me.user_id, &req.code)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)
+}

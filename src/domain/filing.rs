@@ -1,0 +1,140 @@
+//! Filing a dossier online: drafts, submission and what the resident sees afterwards.
+//! Shared by the browser and the server.
+
+use crate::domain::form::Answers;
+use crate::domain::status::DossierStatus;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A draft is kept this many days after its last change, then deleted.
+pub const DRAFT_LIFETIME_DAYS: i64 = 30;
+
+/// When a draft changed at `updated_at` expires.
+pub fn draft_expiry(updated_at: DateTime<Utc>) -> DateTime<Utc> {
+    updated_at + Duration::days(DRAFT_LIFETIME_DAYS)
+}
+
+/// Channel a dossier came in through (national list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Channel {
+    /// 1 — at the one-stop counter.
+    Counter,
+    /// 2 — online.
+    Online,
+    /// 3 — by public postal service.
+    Post,
+}
+
+impl Channel {
+    /// National code.
+    pub fn code(self) -> u8 {
+        match self {
+            Channel::Counter => 1,
+            Channel::Online => 2,
+            Channel::Post => 3,
+        }
+    }
+
+    /// From the national code.
+    pub fn from_code(c: u8) -> Option<Self> {
+        match c {
+            1 => Some(Channel::Counter),
+            2 => Some(Channel::Online),
+            3 => Some(Channel::Post),
+            _ => None,
+        }
+    }
+}
+
+/// A draft as the form page loads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    /// Draft id.
+    pub id: String,
+    /// Procedure slug.
+    pub procedure_slug: String,
+    /// Answers as typed so far.
+    pub answers: Answers,
+    /// Increases with every save.
+    pub revision: i64,
+    /// Key that makes submitting this draft happen once, however often it is retried.
+    pub idempotency_key: String,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Deleted after this unless changed again.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One line of "my drafts".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftSummary {
+    /// Draft id.
+    pub id: String,
+    /// Procedure slug.
+    pub procedure_slug: String,
+    /// Procedure name (Vietnamese).
+    pub procedure_vi: String,
+    /// Procedure name (English).
+    pub procedure_en: String,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Deleted after this unless changed again.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a save returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    /// New revision.
+    pub revision: i64,
+    /// Time of the save.
+    pub updated_at: DateTime<Utc>,
+    /// New expiry.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One step of a dossier's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Status entered.
+    pub status: DossierStatus,
+    /// Role of who did it (`resident`, `officer`, `leader`, `system`).
+    pub actor_role: String,
+    /// Reason or note.
+    pub note: Option<String>,
+}
+
+/// A dossier as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DossierView {
+    /// Dossier code.
+    pub code: String,
+    /// Procedure slug.
+    pub procedure_slug: String,
+    /// Procedure name (Vietnamese).
+    pub procedure_vi: String,
+    /// Procedure name (English).
+    pub procedure_en: String,
+    /// Receiving unit code.
+    pub unit_code: String,
+    /// Receiving unit, full Vietnamese name (`Phường Ba Đình`).
+    pub unit_name: String,
+    /// Current status.
+    pub status: DossierStatus,
+    /// Channel.
+    pub channel: Channel,
+    /// Submitter's name.
+    pub applicant_name: String,
+    /// Received at.
+    pub received_at: DateTime<Utc>,
+    /// Appointment for the result.
+    pub due_at: DateTime<Utc>,
+    /// Clean answers.
+    pub answers: Answers,
+    /// Fee due, in đồng.
+    pub fee_vnd: i64,
+    /// Timeline, oldest first.
+    pub events: Vec<TimelineEvent>,
+}
