@@ -11,5 +11,6 @@ pub mod filing;
 pub mod registry;
 pub mod session;
 pub mod tracking;
+pub mod uploads;
 
 pub use error::AppError;

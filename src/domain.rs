@@ -12,3 +12,4 @@ pub mod money;
 pub mod status;
 pub mod text;
 pub mod tracking;
+pub mod upload;

@@ -12,6 +12,7 @@ pub mod receipt;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
+pub mod uploads;
 
 pub use state::AppState;
 
@@ -49,11 +50,13 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             "".into()
         }
     };
+    let files = uploads::FileStore::new(config.files_dir.clone())?;
     Ok(AppState {
         db,
         config: Arc::new(config),
         index_html,
         oidc: Arc::default(),
+        files,
     })
 }
 
@@ -62,6 +65,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow
     let db = state.db.clone();
     rate_limit::spawn_sweeper(db.clone());
     auth::spawn_sweeper(state.clone());
+    uploads::spawn_sweeper(state.clone());
     let app = http::router(state);
     axum::serve(
         listener,

@@ -7,5 +7,6 @@ pub mod i18n;
 pub mod pages;
 pub mod routes;
 pub mod session;
+pub mod upload;
 
 pub use app::App;

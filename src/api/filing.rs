@@ -196,6 +196,35 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
         today: local.date(),
         unit_exists: &unit_exists,
     };
+    let mut errors = match validate(&procedure.form, &draft.answers, &vctx) {
+        Ok(_) => Vec::new(),
+        Err(e) => e,
+    };
+    // Every required document of these answers is attached, within its count.
+    let uploads = db
+        .draft_uploads(&me.user_id, &draft.id)
+        .await
+        .map_err(|e| cx.internal(e))?;
+    for slot in procedure.form.documents_for(&draft.answers) {
+        let n = uploads
+            .iter()
+            .filter(|u| u.slot == slot.id && u.complete)
+            .count();
+        if slot.required && n == 0 {
+            errors.push(crate::domain::field_error::FieldError::new(
+                format!("doc.{}", slot.id),
+                "required",
+            ));
+        } else if n > slot.max_files as usize {
+            errors.push(crate::domain::field_error::FieldError::new(
+                format!("doc.{}", slot.id),
+                "too_many_files",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation { fields: errors });
+    }
     let clean = validate(&procedure.form, &draft.answers, &vctx)
         .map_err(|fields| AppError::Validation { fields })?;
     let unit_code = clean

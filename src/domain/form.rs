@@ -1193,8 +1193,76 @@ fn check_person(
     Some(Value::Object(m))
 }
 
+/// The answer at a dotted path (`mother.name`, `witnesses.1.phone`).
+pub fn value_at<'a>(answers: &'a Answers, path: &str) -> Option<&'a Value> {
+    let mut parts = path.split('.');
+    let mut cur = answers.get(parts.next()?)?;
+    for p in parts {
+        cur = match cur {
+            Value::Object(m) => m.get(p)?,
+            Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Sets the answer at a dotted path, creating the objects on the way. Array indexes must exist.
+pub fn set_value_at(answers: &mut Answers, path: &str, v: Value) {
+    let parts: Vec<&str> = path.split('.').collect();
+    let Some((last, init)) = parts.split_last() else {
+        return;
+    };
+    if init.is_empty() {
+        answers.insert(last.to_string(), v);
+        return;
+    }
+    let mut cur = answers
+        .entry(init[0].to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
+    for p in &init[1..] {
+        cur = match cur {
+            Value::Array(a) => match p.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                Some(x) => x,
+                None => return,
+            },
+            other => {
+                if !other.is_object() {
+                    *other = Value::Object(Map::new());
+                }
+                match other {
+                    Value::Object(m) => m
+                        .entry(p.to_string())
+                        .or_insert_with(|| Value::Object(Map::new())),
+                    _ => return,
+                }
+            }
+        };
+    }
+    match cur {
+        Value::Object(m) => {
+            m.insert(last.to_string(), v);
+        }
+        Value::Array(a) => {
+            if let Some(x) = last.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                *x = v;
+            }
+        }
+        other => {
+            let mut m = Map::new();
+            m.insert(last.to_string(), v);
+            *other = Value::Object(m);
+        }
+    }
+}
+
 /// A short text for an answer on the check-your-answers page and the receipt.
 pub fn display(f: &Field, v: &Value, en: bool, unit_name: &dyn Fn(&str) -> String) -> String {
+    // What is shown is composed (NFC) even when it was typed decomposed.
+    text::nfc(&display_raw(f, v, en, unit_name))
+}
+
+fn display_raw(f: &Field, v: &Value, en: bool, unit_name: &dyn Fn(&str) -> String) -> String {
     let label = |b: &Bilingual| if en { b.en.clone() } else { b.vi.clone() };
     let choice = |s: &str| {
         f.opts
@@ -1642,6 +1710,23 @@ mod tests {
         assert_eq!(a["id"], "001191012346");
         assert_eq!(a["mother"]["sex"], "female", "sex read from the ID number");
         assert_eq!(a["mother"]["birth_date"], "1991-03-02");
+    }
+
+    #[test]
+    fn answers_by_path() {
+        let mut a = Answers::new();
+        set_value_at(&mut a, "mother.name", json!("Mai"));
+        set_value_at(&mut a, "witnesses", json!([{}, {}]));
+        set_value_at(&mut a, "witnesses.1.name", json!("Tám"));
+        set_value_at(&mut a, "witnesses.5.name", json!("nobody"));
+        set_value_at(&mut a, "copies", json!("2"));
+        assert_eq!(
+            Value::Object(a.clone()),
+            json!({ "mother": { "name": "Mai" }, "witnesses": [{}, { "name": "Tám" }], "copies": "2" })
+        );
+        assert_eq!(value_at(&a, "witnesses.1.name"), Some(&json!("Tám")));
+        assert_eq!(value_at(&a, "witnesses.2.name"), None);
+        assert_eq!(value_at(&a, "copies.x"), None);
     }
 
     #[test]

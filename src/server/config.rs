@@ -32,6 +32,10 @@ pub struct Config {
     #[arg(long, env = "DVC_DIST", default_value = "dist")]
     pub dist: PathBuf,
 
+    /// Where attached files are kept (outside any served folder).
+    #[arg(long, env = "DVC_FILES_DIR", default_value = "var/files")]
+    pub files_dir: PathBuf,
+
     /// The data folder: catalogue, administrative units, holidays.
     #[arg(long, env = "DVC_DATA", default_value = "data")]
     pub data: PathBuf,

@@ -10,6 +10,7 @@ mod dossier_code;
 pub mod filing;
 pub mod identity;
 mod tracking;
+pub mod uploads;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -56,6 +56,18 @@ pub async fn receipt(
         Ok(u) => u.and_then(|u| u.cccd),
         Err(e) => return internal(&e),
     };
+    let documents: Vec<(String, u32)> = match db.dossier_uploads(&dossier.code).await {
+        Ok(files) => procedure
+            .form
+            .documents
+            .iter()
+            .filter_map(|slot| {
+                let n = files.iter().filter(|f| f.slot == slot.id).count() as u32;
+                (n > 0).then(|| (slot.label.vi.clone(), n))
+            })
+            .collect(),
+        Err(e) => return internal(&e),
+    };
     let lookup_url = format!(
         "{}/tra-cuu?ma={}",
         state.config.public_origin.trim_end_matches('/'),
@@ -66,7 +78,7 @@ pub async fn receipt(
             dossier: &dossier,
             procedure: &procedure,
             id_number: id_number.as_deref(),
-            documents: &[],
+            documents: &documents,
             lookup_url,
         })
     })

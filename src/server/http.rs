@@ -24,6 +24,9 @@ use tower_http::trace::TraceLayer;
 /// Largest request body a server function accepts.
 pub const API_BODY_LIMIT: usize = 64 * 1024;
 
+/// Largest body of one upload piece (a piece plus room for nothing else).
+pub const UPLOAD_PIECE_LIMIT: usize = crate::domain::upload::CHUNK_BYTES;
+
 /// The placeholder Trunk writes where each response needs a fresh nonce.
 pub const NONCE_PLACEHOLDER: &str = "{{__TRUNK NONCE__}}";
 
@@ -61,6 +64,12 @@ pub fn router(state: AppState) -> Router {
     // Downloads: plain GETs that still need to know the caller.
     let files = Router::new()
         .route("/files/receipts/{file}", get(crate::server::files::receipt))
+        .route(
+            "/files/uploads/{id}",
+            get(crate::server::uploads::download).put(crate::server::uploads::put_chunk),
+        )
+        .layer(DefaultBodyLimit::max(UPLOAD_PIECE_LIMIT))
+        .layer(RequestBodyLimitLayer::new(UPLOAD_PIECE_LIMIT))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::session_layer,

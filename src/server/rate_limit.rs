@@ -51,6 +51,13 @@ pub const DRAFT_SAVES_PER_USER: Limit = Limit {
     max: 600,
 };
 
+/// Files announced by one person (several pages of several documents, a few retries).
+pub const UPLOADS_PER_USER: Limit = Limit {
+    name: "upload-user",
+    window_secs: 3600,
+    max: 120,
+};
+
 /// Counts a hit on `limit` for `key`; `RateLimited` once the window is full.
 pub async fn check(db: &Db, limit: Limit, key: &str) -> Result<(), AppError> {
     let bucket = format!("{}:{key}", limit.name);

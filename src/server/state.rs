@@ -15,4 +15,6 @@ pub struct AppState {
     pub index_html: Arc<str>,
     /// The OpenID Connect relying party.
     pub oidc: Arc<crate::server::auth::Oidc>,
+    /// Attached files.
+    pub files: crate::server::uploads::FileStore,
 }

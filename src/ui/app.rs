@@ -3,8 +3,8 @@
 use crate::ui::components::{OfflineBanner, SessionBanner, SiteFooter, SiteHeader};
 use crate::ui::i18n::provide_i18n_context;
 use crate::ui::pages::{
-    AdminPage, CatalogPage, HomePage, LoginErrorPage, NotFoundPage, ProcedurePage, ProfilePage,
-    StaffPage, TrackPage,
+    AdminPage, CatalogPage, DossierPage, FilingPage, HomePage, LoginErrorPage, NotFoundPage,
+    ProcedurePage, ProfilePage, StaffPage, TrackPage,
 };
 use crate::ui::session::provide_session_context;
 use leptos::prelude::*;
@@ -34,6 +34,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/thu-tuc") view=CatalogPage />
                     <Route path=path!("/thu-tuc/:slug") view=ProcedurePage />
+                    <Route path=path!("/thu-tuc/:slug/nop") view=FilingPage />
+                    <Route path=path!("/ho-so/:code") view=DossierPage />
                     <Route path=path!("/tra-cuu") view=TrackPage />
                     <Route path=path!("/ca-nhan") view=ProfilePage />
                     <Route path=path!("/can-bo") view=StaffPage />

@@ -2,6 +2,8 @@
 
 mod admin;
 mod catalog;
+mod dossier;
+pub(crate) mod filing;
 mod home;
 mod login_error;
 mod not_found;
@@ -12,6 +14,8 @@ mod track;
 
 pub use admin::AdminPage;
 pub use catalog::CatalogPage;
+pub use dossier::DossierPage;
+pub use filing::FilingPage;
 pub use home::HomePage;
 pub use login_error::LoginErrorPage;
 pub use not_found::NotFoundPage;

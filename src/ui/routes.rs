@@ -14,6 +14,29 @@ pub const STAFF: &str = "/can-bo";
 pub const ADMIN: &str = "/quan-tri";
 /// Where a refused login lands (`?ma=<reason>`).
 pub const LOGIN_ERROR: &str = "/dang-nhap/loi";
+/// The signed-in person's dossiers (`/ho-so/<code>` for one).
+pub const DOSSIERS: &str = "/ho-so";
+/// Last segment of a procedure's online form (`/thu-tuc/<slug>/nop`).
+const FILE_SEGMENT: &str = "nop";
+
+/// The online form of a procedure (`?nhap=<draft id>` resumes that draft, `?moi=1` starts anew).
+pub fn filing(slug: &str) -> String {
+    format!("{CATALOG}/{slug}/{FILE_SEGMENT}")
+}
+
+/// One of the signed-in person's dossiers.
+pub fn dossier(code: &str) -> String {
+    format!("{DOSSIERS}/{code}")
+}
+
+/// The receipt PDF of a dossier (served by the server, not the app).
+pub fn receipt_pdf(code: &str) -> String {
+    format!("/files/receipts/{code}.pdf")
+}
+
+fn is_dossier_code(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
 
 /// Server route that starts a login and comes back to `return_to`.
 pub fn login(return_to: &str, step_up: bool) -> String {
@@ -86,10 +109,25 @@ pub fn is_app_route(path: &str) -> bool {
     };
     match path {
         HOME | CATALOG | TRACK | PROFILE | STAFF | ADMIN | LOGIN_ERROR => true,
-        _ => path
-            .strip_prefix(CATALOG)
-            .and_then(|rest| rest.strip_prefix('/'))
-            .is_some_and(is_slug),
+        _ => {
+            if let Some(code) = path
+                .strip_prefix(DOSSIERS)
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                return is_dossier_code(code);
+            }
+            let Some(rest) = path
+                .strip_prefix(CATALOG)
+                .and_then(|rest| rest.strip_prefix('/'))
+            else {
+                return false;
+            };
+            match rest.split_once('/') {
+                None => is_slug(rest),
+                Some((slug, FILE_SEGMENT)) => is_slug(slug),
+                Some(_) => false,
+            }
+        }
     }
 }
 
@@ -105,6 +143,8 @@ mod tests {
             "/thu-tuc/",
             "/thu-tuc/dang-ky-khai-sinh",
             "/tra-cuu",
+            "/thu-tuc/dang-ky-khai-sinh/nop",
+            "/ho-so/00070-261123-0001",
         ] {
             assert!(is_app_route(p), "{p}");
         }
@@ -115,6 +155,10 @@ mod tests {
             "/thu-tucx",
             "/index.htm",
             "/thu-tuc/%20",
+            "/thu-tuc/a/nopx",
+            "/ho-so",
+            "/ho-so/a b",
+            "/ho-so/a/b",
         ] {
             assert!(!is_app_route(p), "{p}");
         }

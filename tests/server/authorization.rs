@@ -61,6 +61,18 @@ fn cases() -> Vec<(&'static str, Value)> {
             "/api/dossiers/mine/get",
             json!({ "req": { "code": "00004-261123-0001" } }),
         ),
+        (
+            "/api/uploads/start",
+            json!({ "req": { "draft_id": "no-such-draft", "slot": "giay_chung_sinh", "name": "a.jpg", "size": 10 } }),
+        ),
+        (
+            "/api/uploads/list",
+            json!({ "req": { "draft_id": "no-such-draft" } }),
+        ),
+        (
+            "/api/uploads/delete",
+            json!({ "req": { "id": "no-such-upload" } }),
+        ),
     ]
 }
 

@@ -101,6 +101,16 @@ both_engines!(draft_to_dossier_in_one_transaction, |engine| {
 
     let (status, saved) = save(&app, &an, &id, &birth_answers()).await;
     assert_eq!(status, 200, "{saved}");
+    crate::uploads::attach(
+        &app,
+        &an,
+        &id,
+        "giay_chung_sinh",
+        "giay.jpg",
+        &crate::uploads::fixture("giay-chung-sinh.jpg"),
+    )
+    .await
+    .unwrap();
     assert_eq!(saved["revision"], 2);
     let (_, list) = json_of(
         app.call_as(Some(&an), "/api/filing/drafts", json!({}))
@@ -186,6 +196,16 @@ both_engines!(concurrent_retries_make_one_dossier, |engine| {
     let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
     let id = draft["id"].as_str().unwrap().to_string();
     assert_eq!(save(&app, &an, &id, &birth_answers()).await.0, 200);
+    crate::uploads::attach(
+        &app,
+        &an,
+        &id,
+        "giay_chung_sinh",
+        "giay.jpg",
+        &crate::uploads::fixture("giay-chung-sinh.jpg"),
+    )
+    .await
+    .unwrap();
     let calls = (0..5).map(|_| submit(&app, &an, &draft));
     let results = futures_join_all(calls).await;
     let codes: Vec<_> = results
@@ -205,6 +225,16 @@ both_engines!(concurrent_retries_make_one_dossier, |engine| {
             .0,
         200
     );
+    crate::uploads::attach(
+        &app,
+        &an,
+        second["id"].as_str().unwrap(),
+        "giay_chung_sinh",
+        "giay.jpg",
+        &crate::uploads::fixture("giay-chung-sinh.jpg"),
+    )
+    .await
+    .unwrap();
     let (_, code) = submit(&app, &an, &second).await;
     assert!(code.as_str().unwrap().ends_with("-0002"), "{code}");
     app.cleanup().await;
@@ -284,6 +314,7 @@ both_engines!(bad_answers_are_refused_per_field_and_kept, |engine| {
         ("receiving_unit", "unknown_unit"),
         ("mother.id_number", "cccd_sex"),
         ("residence.street", "too_long"),
+        ("doc.giay_chung_sinh", "required"),
     ]
     .iter()
     .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -312,6 +343,16 @@ both_engines!(drafts_and_dossiers_belong_to_their_owner, |engine| {
     let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
     let id = draft["id"].as_str().unwrap().to_string();
     assert_eq!(save(&app, &an, &id, &birth_answers()).await.0, 200);
+    crate::uploads::attach(
+        &app,
+        &an,
+        &id,
+        "giay_chung_sinh",
+        "giay.jpg",
+        &crate::uploads::fixture("giay-chung-sinh.jpg"),
+    )
+    .await
+    .unwrap();
 
     // Bình sees none of An's draft: not by id, not in her list, cannot change or submit it.
     let r = app
@@ -417,6 +458,16 @@ async fn receipt_is_a_real_pdf_with_vietnamese_text_and_a_readable_qr_code() {
             .0,
         200
     );
+    crate::uploads::attach(
+        &app,
+        &an,
+        draft["id"].as_str().unwrap(),
+        "giay_chung_sinh",
+        "giay.jpg",
+        &crate::uploads::fixture("giay-chung-sinh.jpg"),
+    )
+    .await
+    .unwrap();
     let (_, code) = submit(&app, &an, &draft).await;
     let code = code.as_str().unwrap().to_string();
     let resp = app
@@ -460,6 +511,10 @@ async fn receipt_is_a_real_pdf_with_vietnamese_text_and_a_readable_qr_code() {
     assert!(text.contains("001*******45"), "ID number masked: {text}");
     assert!(text.contains("Phường Hoàn Kiếm"), "{text}");
     assert!(text.contains("Thời gian trả kết quả"), "{text}");
+    assert!(
+        text.contains("Giấy chứng sinh: 01 tệp"),
+        "attachments listed: {text}"
+    );
     assert!(
         !text.contains("001089012345"),
         "full ID number never printed"

@@ -13,3 +13,4 @@ mod http;
 mod lifecycle;
 mod support;
 mod tracking;
+mod uploads;

@@ -126,6 +126,7 @@ pub struct TestApp {
     pub state: AppState,
     pub db: Option<TestDb>,
     _dist: tempfile_dir::TempDir,
+    pub files: tempfile_dir::TempDir,
 }
 
 /// A small built-app stand-in: index.html with Trunk's nonce placeholder and one hashed asset.
@@ -157,6 +158,8 @@ impl TestApp {
         let mut config = Config::defaults();
         config.database_url = db.url.clone();
         config.dist = dist.path().to_path_buf();
+        let files = tempfile_dir::TempDir::new("dvc-files");
+        config.files_dir = files.path().to_path_buf();
         config.data = repo_path("data");
         config.import_data = true;
         config.public_origin = "http://127.0.0.1:3000".into();
@@ -179,6 +182,7 @@ impl TestApp {
             state,
             db: Some(db),
             _dist: dist,
+            files,
         }
     }
 

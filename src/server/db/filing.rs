@@ -327,6 +327,18 @@ impl Db {
             .await?;
         });
         if let Some(draft) = &d.draft_id {
+            // Complete attachments go with the dossier; unfinished ones are left to the sweep.
+            with_tx!(tx, t => {
+                sqlx::query(
+                    "UPDATE uploads SET dossier_id = $1, draft_id = NULL \
+                     WHERE draft_id = $2 AND user_id = $3 AND complete",
+                )
+                .bind(&id)
+                .bind(draft)
+                .bind(&d.user_id)
+                .execute(&mut **t)
+                .await?;
+            });
             with_tx!(tx, t => {
                 sqlx::query("DELETE FROM drafts WHERE id = $1 AND user_id = $2")
                     .bind(draft)

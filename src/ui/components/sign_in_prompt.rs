@@ -6,11 +6,12 @@ use leptos::prelude::*;
 #[component]
 pub fn SignInPrompt(
     /// Where to come back to after signing in.
-    return_to: &'static str,
+    #[prop(into)]
+    return_to: String,
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <p>{move || i18n.t().profile_signed_out}</p>
-        <p><a class="button" href=routes::login(return_to, false) rel="external">{move || i18n.t().auth_login}</a></p>
+        <p><a class="button" href=routes::login(&return_to, false) rel="external">{move || i18n.t().auth_login}</a></p>
     }
 }

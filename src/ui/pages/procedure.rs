@@ -68,6 +68,10 @@ fn ProcedureDetail(procedure: Procedure) -> impl IntoView {
                 <OnlineBadge online=p.with_value(|p| p.online) />
             </p>
             <p class="lead">{move || tr(|p| (&p.summary_vi, &p.summary_en))}</p>
+            <div class="apply">
+                <A href=p.with_value(|p| routes::filing(&p.slug)) attr:class="button button--large">{move || t().filing_apply}</A>
+                <p class="hint">{move || t().filing_apply_hint}</p>
+            </div>
 
             <section aria-labelledby="facts">
                 <h2 id="facts">{move || t().proc_facts}</h2>

@@ -1,7 +1,9 @@
 use crate::api::AppError;
+use crate::api::filing::{DraftId, delete_draft, list_drafts};
 use crate::api::session::reveal_own_id;
+use crate::domain::calendar::{format_en, format_vi};
 use crate::ui::components::SignInPrompt;
-use crate::ui::i18n::{error_message, fill, use_i18n};
+use crate::ui::i18n::{Lang, error_message, fill, use_i18n};
 use crate::ui::routes;
 use crate::ui::session::use_session;
 use leptos::prelude::*;
@@ -69,9 +71,59 @@ pub fn ProfilePage() -> impl IntoView {
                                 </ul>
                             </section>
                         })}
+                        <DraftList />
                     }.into_any()
                 }
             }}
         </div>
+    }
+}
+
+/// The signed-in person's unfinished applications, with "continue" and "delete".
+#[component]
+fn DraftList() -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || i18n.t();
+    let drafts = LocalResource::new(list_drafts);
+    let delete = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move {
+            let r = delete_draft(DraftId { id }).await;
+            drafts.refetch();
+            r
+        }
+    });
+    let when = move |at: chrono::DateTime<chrono::Utc>| match i18n.lang() {
+        Lang::Vi => format_vi(at),
+        Lang::En => format_en(at),
+    };
+    view! {
+        <section aria-labelledby="drafts-title">
+            <h2 id="drafts-title">{move || t().drafts_title}</h2>
+            {move || drafts.get().map(|r| match r {
+                Ok(list) if list.is_empty() => view! { <p>{move || t().drafts_empty}</p> }.into_any(),
+                Ok(list) => view! {
+                    <ul class="plain drafts">
+                        {list.into_iter().map(|d| {
+                            let name = match i18n.lang() { Lang::Vi => d.procedure_vi.clone(), Lang::En => d.procedure_en.clone() };
+                            let meta = fill(&fill(t().drafts_meta, "time", when(d.updated_at)), "date", crate::domain::calendar::to_local(d.expires_at).format("%d/%m/%Y"));
+                            let href = format!("{}?nhap={}", routes::filing(&d.procedure_slug), d.id);
+                            let id = d.id.clone();
+                            view! {
+                                <li class="draft">
+                                    <strong>{name.clone()}</strong>
+                                    <p class="hint">{meta}</p>
+                                    <p class="draft__actions">
+                                        <a class="button button--secondary" href=href>{move || t().drafts_resume}<span class="visually-hidden">{format!(": {name}")}</span></a>
+                                        <button type="button" class="button button--secondary" on:click=move |_| { delete.dispatch(id.clone()); }>{move || t().drafts_delete}</button>
+                                    </p>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(e) => view! { <p class="field-error">{move || error_message(t(), &e)}</p> }.into_any(),
+            })}
+        </section>
     }
 }

@@ -1,0 +1,216 @@
+import { expect, test, type Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { expectNoAxeViolations } from "./a11y";
+
+const fixtures = new URL("../../tests/fixtures", import.meta.url).pathname;
+
+// The long journeys are for residents on their phones: run them on the mobile project only.
+test.skip(({ isMobile }) => !isMobile, "resident journeys run on the phone project");
+
+/** Signs in from a page's own sign-in prompt at the sandbox identity provider. */
+async function signInFromPrompt(page: Page, name: string) {
+  await page.getByRole("main").getByRole("link", { name: "Đăng nhập bằng VNeID" }).click();
+  await expect(page.getByText("MÔI TRƯỜNG THỬ NGHIỆM (SANDBOX)")).toBeVisible();
+  await page.getByRole("button", { name: new RegExp(name) }).click();
+}
+
+async function continueTo(page: Page, title: string) {
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+}
+
+test("a parent registers a birth from the catalogue to the PDF receipt", async ({ page }) => {
+  await page.goto("/thu-tuc/dang-ky-khai-sinh");
+  await page.getByRole("link", { name: "Nộp hồ sơ trực tuyến" }).click();
+  await expect(page).toHaveURL(/\/thu-tuc\/dang-ky-khai-sinh\/nop$/);
+  await signInFromPrompt(page, "Nguyễn Văn An");
+  await expect(page).toHaveURL(/\/thu-tuc\/dang-ky-khai-sinh\/nop$/);
+
+  // Step 1: where to file.
+  await expect(page.getByRole("heading", { level: 1, name: "Nơi nộp hồ sơ" })).toBeVisible();
+  await expect(page.getByText("Bước 1/7")).toBeVisible();
+  await page.getByLabel("Xã, phường tiếp nhận").selectOption({ label: "Phường Hoàn Kiếm" });
+  await continueTo(page, "Người đi đăng ký");
+
+  // Step 2: the applicant is already filled in from the national identity.
+  const applicant = page.getByRole("group", { name: "Người yêu cầu" });
+  await expect(applicant.getByLabel("Họ, chữ đệm và tên")).toHaveValue("Nguyễn Văn An");
+  await expect(applicant.getByLabel("Số định danh cá nhân")).toHaveValue("001089012345");
+  await expect(applicant.getByLabel("Ngày, tháng, năm sinh")).toHaveValue("1989-03-14");
+  await expect(applicant.getByRole("radio", { name: "Nam" })).toBeChecked();
+  // A mistake is explained in a summary and next to the field, and the link leads to it.
+  await page.getByRole("radio", { name: "Cha", exact: true }).check();
+  await page.getByLabel("Số điện thoại").fill("12345");
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  const summary = page.getByRole("alert").filter({ hasText: "Có lỗi cần sửa" });
+  await expect(summary).toBeVisible();
+  await expect(summary.getByRole("link")).toHaveCount(2);
+  await summary.getByRole("link", { name: /Số điện thoại gồm 10 hoặc 11 chữ số/ }).click();
+  await expect(page.getByLabel("Số điện thoại")).toBeFocused();
+  await expect(page.getByLabel("Số điện thoại")).toHaveAttribute("aria-invalid", "true");
+  await expectNoAxeViolations(page);
+  await page.getByLabel("Số điện thoại").fill("0912 345 678");
+  const residence = page.getByRole("group", { name: "Nơi cư trú" });
+  await residence.getByLabel("Xã, phường (Hà Nội)").selectOption({ label: "Phường Hoàn Kiếm" });
+  await residence.getByLabel("Số nhà, ngõ, đường phố, thôn, xóm").fill("12 phố Hàng Bạc");
+  await continueTo(page, "Thông tin của trẻ");
+
+  // Step 3: the child. Text typed decomposed (NFD) is accepted.
+  await page.getByLabel("Họ, chữ đệm và tên của trẻ").fill("Nguye\u0302\u0303n Minh Khang");
+  const born = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel("Ngày, tháng, năm sinh").fill(born);
+  await page.getByRole("radio", { name: "Nam" }).check();
+  await page.getByLabel("Dân tộc").fill("Kinh");
+  await page.getByLabel("Quốc tịch").selectOption({ label: "Việt Nam" });
+  await page.getByRole("radio", { name: "Tại cơ sở y tế" }).check();
+  // A field that only applies to this answer appears with it.
+  await page.getByLabel("Tên cơ sở y tế").fill("Bệnh viện Phụ sản Hà Nội");
+  await page.getByLabel("Quê quán").fill("Hà Nội");
+  await continueTo(page, "Thông tin của cha, mẹ");
+
+  // Step 4: the parents; the father's details appear only when ticked.
+  const mother = page.getByRole("group", { name: "Mẹ" });
+  await mother.getByLabel("Họ, chữ đệm và tên").fill("Trần Thị Mai");
+  await mother.getByLabel("Ngày, tháng, năm sinh").fill("1991-03-02");
+  await mother.getByRole("radio", { name: "Nữ" }).check();
+  await mother.getByLabel("Số định danh cá nhân").fill("001191012346");
+  await expect(page.getByRole("group", { name: "Cha", exact: true })).toHaveCount(0);
+  await page.getByLabel("Có thông tin về người cha").check();
+  const father = page.getByRole("group", { name: "Cha", exact: true });
+  await expect(father).toBeVisible();
+  await page.getByLabel("Có thông tin về người cha").uncheck();
+  await continueTo(page, "Bản sao và lệ phí");
+
+  // Step 5: copies, fee, delivery, declaration.
+  await page.getByLabel("Số bản sao trích lục khai sinh đề nghị cấp").fill("1");
+  await page.getByRole("radio", { name: "Không thuộc đối tượng miễn" }).check();
+  await page.getByRole("radio", { name: "Nhận tại Trung tâm Phục vụ hành chính công" }).check();
+  await page.getByLabel(/Tôi cam đoan những nội dung khai trên đây/).check();
+  await continueTo(page, "Tải lên giấy tờ");
+
+  // Step 6: documents. Only what these answers need is asked for.
+  const notice = page.getByRole("group", { name: "Giấy chứng sinh" });
+  await expect(page.getByRole("group", { name: /Văn bản xác nhận của người làm chứng/ })).toHaveCount(0);
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Có lỗi cần sửa" })).toBeVisible();
+  // A drawing saved as .png is refused by its content, with the reason.
+  await notice.getByLabel("Chọn tệp hoặc chụp ảnh").setInputFiles({
+    name: "giay-chung-sinh.png",
+    mimeType: "image/png",
+    buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'),
+  });
+  await expect(notice.getByText(/không phải loại được nhận/)).toBeVisible();
+  // The real photo goes through.
+  await notice.getByLabel("Chọn tệp hoặc chụp ảnh").setInputFiles(`${fixtures}/giay-chung-sinh.jpg`);
+  await expect(notice.getByText("giay-chung-sinh.jpg")).toBeVisible();
+  await expectNoAxeViolations(page);
+  await continueTo(page, "Kiểm tra lại thông tin trước khi nộp");
+
+  // Check your answers: everything, composed, with the fee; change links lead back.
+  await expect(page.getByText("Nguyễn Minh Khang")).toBeVisible();
+  await expect(page.getByText("12 phố Hàng Bạc, Phường Hoàn Kiếm, Hà Nội")).toBeVisible();
+  await expect(page.getByText("8.000 ₫").first()).toBeVisible();
+  await expectNoAxeViolations(page);
+  await page.getByRole("link", { name: "Thay đổi Quê quán" }).click();
+  await expect(page.getByLabel("Quê quán")).toBeFocused();
+  await page.getByLabel("Quê quán").fill("Thường Tín, Hà Nội");
+  await continueTo(page, "Thông tin của cha, mẹ");
+  await continueTo(page, "Bản sao và lệ phí");
+  await continueTo(page, "Tải lên giấy tờ");
+  await continueTo(page, "Kiểm tra lại thông tin trước khi nộp");
+  await expect(page.getByText("Thường Tín, Hà Nội")).toBeVisible();
+  await expect(page.getByText("giay-chung-sinh.jpg")).toBeVisible();
+
+  await page.getByRole("button", { name: "Nộp hồ sơ" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Đã nộp hồ sơ thành công" })).toBeVisible();
+  const code = (await page.locator(".panel__code").textContent())!.trim();
+  expect(code).toMatch(/^00070-\d{6}-\d{4}$/);
+  await expect(page.locator("dd.status")).toHaveText("Mới đăng ký");
+  await expect(page.getByRole("region", { name: "Quá trình xử lý" })).toContainText("Người nộp");
+  await expectNoAxeViolations(page);
+
+  // The receipt is a PDF download.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: /Tải Giấy tiếp nhận hồ sơ và hẹn trả kết quả/ }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(`giay-tiep-nhan-${code}.pdf`);
+  const path = await download.path();
+  const bytes = readFileSync(path);
+  expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
+
+  // Anyone with the receipt finds the status with the code and 4 digits.
+  await page.goto(`/tra-cuu?ma=${code}`);
+  await page.getByLabel("4 số cuối").fill("2345");
+  await page.getByRole("button", { name: "Tra cứu" }).click();
+  await expect(page.getByRole("region", { name: "Kết quả tra cứu" })).toContainText("Mới đăng ký");
+
+  // The draft is gone from the account once filed.
+  await page.goto("/ca-nhan");
+  await expect(page.getByText("Bạn không có hồ sơ nào đang soạn.")).toBeVisible();
+});
+
+test("typing offline is kept, saved when back online, and carried on from another device", async ({ page, browser }) => {
+  await page.goto("/thu-tuc/chung-thuc-chu-ky/nop");
+  await signInFromPrompt(page, "Trần Thị Bình");
+  await page.getByLabel("Xã, phường tiếp nhận").selectOption({ label: "Phường Ba Đình" });
+  await continueTo(page, "Người yêu cầu chứng thực");
+  await page.getByLabel("Số điện thoại").fill("0987654321");
+  await expect(page.getByText(/Đã lưu nháp lúc/)).toBeVisible();
+
+  // The connection drops: what is typed stays on the phone, and the page says so.
+  await page.context().setOffline(true);
+  await page.getByLabel("Thư điện tử").fill("binh@example.vn");
+  await expect(page.getByText(/Chưa có kết nối mạng/)).toBeVisible();
+  const local = await page.evaluate(() => JSON.stringify(localStorage));
+  expect(local).toContain("binh@example.vn");
+  // Back online: saved without the resident doing anything.
+  await page.context().setOffline(false);
+  await expect(page.getByText(/Đã lưu nháp lúc/)).toBeVisible({ timeout: 30_000 });
+
+  // On another device (a fresh browser), the draft is listed and resumes with everything.
+  const other = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: "vi-VN" });
+  const second = await other.newPage();
+  await second.goto("/ca-nhan");
+  await signInFromPrompt(second, "Trần Thị Bình");
+  const drafts = second.getByRole("region", { name: "Hồ sơ đang soạn" });
+  await expect(drafts).toContainText("Chứng thực chữ ký");
+  await expectNoAxeViolations(second);
+  await drafts.getByRole("link", { name: /Tiếp tục soạn/ }).click();
+  await expect(second.getByText(/Bạn đang tiếp tục hồ sơ soạn dở/)).toBeVisible();
+  await expect(second.getByLabel("Xã, phường tiếp nhận")).toHaveValue("00004");
+  await continueTo(second, "Người yêu cầu chứng thực");
+  await expect(second.getByLabel("Thư điện tử")).toHaveValue("binh@example.vn");
+  await expect(second.getByLabel("Số điện thoại")).toHaveValue("0987654321");
+
+  // Finish there: a repeatable group (someone signing too) and a conditional address.
+  await continueTo(second, "Giấy tờ sẽ ký");
+  await second.getByLabel("Tên giấy tờ, văn bản").fill("Giấy ủy quyền nhận lương hưu");
+  await second.getByLabel("Loại giấy tờ").selectOption({ index: 1 });
+  await second.getByLabel("Số giấy tờ, văn bản cần chứng thực chữ ký").fill("2");
+  await second.getByRole("button", { name: /Thêm người cùng ký/i }).click();
+  const coSigner = second.getByRole("group", { name: "Người cùng ký trên giấy tờ" });
+  await expect(coSigner.getByLabel("Họ, chữ đệm và tên")).toBeFocused();
+  await coSigner.getByLabel("Họ, chữ đệm và tên").fill("Lê Văn Tám");
+  await coSigner.getByLabel("Số định danh cá nhân").fill("001080000222");
+  await second.getByRole("checkbox", { name: /không phải là hợp đồng/ }).check();
+  await continueTo(second, "Lịch hẹn");
+  const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+  await second.getByLabel("Ngày đến ký").fill(tomorrow);
+  await second.getByRole("radio", { name: "Buổi sáng" }).check();
+  await second.getByLabel("Đề nghị chứng thực ngoài trụ sở").check();
+  await second.getByLabel("Lý do").fill("Người ký đang nằm viện, không đi lại được.");
+  const where = second.getByRole("group", { name: "Địa chỉ nơi thực hiện chứng thực" });
+  await where.getByLabel("Xã, phường (Hà Nội)").selectOption({ label: "Phường Ba Đình" });
+  await where.getByLabel("Số nhà, ngõ, đường phố, thôn, xóm").fill("Bệnh viện Xanh Pôn, 12 Chu Văn An");
+  await second.getByRole("checkbox", { name: /Tôi cam đoan/ }).check();
+  await continueTo(second, "Tải lên giấy tờ");
+  await second.getByLabel("Chọn tệp hoặc chụp ảnh").setInputFiles(`${fixtures}/giay-chung-sinh.pdf`);
+  await expect(second.getByText("giay-chung-sinh.pdf")).toBeVisible();
+  await continueTo(second, "Kiểm tra lại thông tin trước khi nộp");
+  await expect(second.getByText("20.000 ₫").first()).toBeVisible();
+  await second.getByRole("button", { name: "Nộp hồ sơ" }).click();
+  await expect(second.getByRole("heading", { level: 1, name: "Đã nộp hồ sơ thành công" })).toBeVisible();
+  await expect(second.locator(".panel__code")).toHaveText(/^00004-\d{6}-\d{4}$/);
+  await other.close();
+});

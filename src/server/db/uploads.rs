@@ -1,0 +1,193 @@
+//! Upload rows: one per attached file, owned by a person, first on a draft, then on a dossier.
+
+use super::{Db, DbError, with_db};
+use crate::domain::form::FileKind;
+use crate::domain::upload::UploadView;
+use chrono::{DateTime, Utc};
+
+type UploadRow = (String, String, String, i64, i64, Option<String>, bool);
+
+fn view(r: UploadRow) -> UploadView {
+    let (id, slot, name, size, received, kind, complete) = r;
+    UploadView {
+        id,
+        slot,
+        name,
+        size,
+        received,
+        kind: kind.as_deref().and_then(FileKind::parse),
+        complete,
+    }
+}
+
+const COLUMNS: &str = "id, slot, name, size, received, kind, complete";
+
+/// A new upload.
+pub struct NewUpload<'a> {
+    /// Owner.
+    pub user_id: &'a str,
+    /// Draft it belongs to.
+    pub draft_id: &'a str,
+    /// Document slot.
+    pub slot: &'a str,
+    /// Sanitised name.
+    pub name: &'a str,
+    /// Declared size.
+    pub size: i64,
+}
+
+impl Db {
+    /// Creates an upload row with nothing received yet.
+    pub async fn create_upload(
+        &self,
+        u: &NewUpload<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<UploadView, DbError> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        with_db!(self, pool => {
+            sqlx::query(
+                "INSERT INTO uploads (id, user_id, draft_id, slot, name, size, received, complete, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, FALSE, $7, $7)",
+            )
+            .bind(&id)
+            .bind(u.user_id)
+            .bind(u.draft_id)
+            .bind(u.slot)
+            .bind(u.name)
+            .bind(u.size)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(UploadView {
+            id,
+            slot: u.slot.into(),
+            name: u.name.into(),
+            size: u.size,
+            received: 0,
+            kind: None,
+            complete: false,
+        })
+    }
+
+    /// One of the user's uploads.
+    pub async fn upload(&self, user_id: &str, id: &str) -> Result<Option<UploadView>, DbError> {
+        let sql = format!("SELECT {COLUMNS} FROM uploads WHERE id = $1 AND user_id = $2");
+        let row: Option<UploadRow> = with_db!(self, pool => {
+            sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(pool).await?
+        });
+        Ok(row.map(view))
+    }
+
+    /// The uploads of one of the user's drafts, oldest first.
+    pub async fn draft_uploads(
+        &self,
+        user_id: &str,
+        draft_id: &str,
+    ) -> Result<Vec<UploadView>, DbError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM uploads WHERE draft_id = $1 AND user_id = $2 ORDER BY created_at, id"
+        );
+        let rows: Vec<UploadRow> = with_db!(self, pool => {
+            sqlx::query_as(&sql).bind(draft_id).bind(user_id).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(view).collect())
+    }
+
+    /// The complete files of a dossier, for the receipt and downloads.
+    pub async fn dossier_uploads(&self, dossier_code: &str) -> Result<Vec<UploadView>, DbError> {
+        let rows: Vec<UploadRow> = with_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT u.id, u.slot, u.name, u.size, u.received, u.kind, u.complete FROM uploads u \
+                 JOIN dossiers d ON d.id = u.dossier_id WHERE d.code = $1 AND u.complete ORDER BY u.created_at, u.id",
+            )
+            .bind(dossier_code)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(view).collect())
+    }
+
+    /// Records a received piece: `received` moves from `from` to `to` only if it was `from`
+    /// (two tabs sending the same piece cannot both count). True when it moved.
+    pub async fn advance_upload(
+        &self,
+        id: &str,
+        from: i64,
+        to: i64,
+        kind: Option<FileKind>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = with_db!(self, pool => {
+            sqlx::query(
+                "UPDATE uploads SET received = $1, kind = COALESCE($2, kind), updated_at = $3 \
+                 WHERE id = $4 AND received = $5 AND NOT complete AND dossier_id IS NULL",
+            )
+            .bind(to)
+            .bind(kind.map(FileKind::as_str))
+            .bind(now)
+            .bind(id)
+            .bind(from)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Marks an upload complete with its checksum.
+    pub async fn complete_upload(
+        &self,
+        id: &str,
+        sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query("UPDATE uploads SET complete = TRUE, sha256 = $1, updated_at = $2 WHERE id = $3")
+                .bind(sha256)
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes one of the user's uploads that is not yet part of a dossier; true when deleted.
+    pub async fn delete_upload(&self, user_id: &str, id: &str) -> Result<bool, DbError> {
+        let n = with_db!(self, pool => {
+            sqlx::query("DELETE FROM uploads WHERE id = $1 AND user_id = $2 AND dossier_id IS NULL")
+                .bind(id)
+                .bind(user_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Ids of uploads nobody can finish or file any more: unfinished for a day, or left
+    /// without draft and dossier (the draft expired or was deleted). Their rows are deleted;
+    /// the caller deletes the files.
+    pub async fn take_orphan_uploads(&self, now: DateTime<Utc>) -> Result<Vec<String>, DbError> {
+        let stale = now - chrono::Duration::hours(24);
+        let ids: Vec<String> = with_db!(self, pool => {
+            sqlx::query_scalar(
+                "DELETE FROM uploads WHERE dossier_id IS NULL AND (draft_id IS NULL OR (NOT complete AND updated_at < $1)) \
+                 RETURNING id",
+            )
+            .bind(stale)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(ids)
+    }
+
+    /// Whether an upload id is known at all (the orphan-file sweep keeps those).
+    pub async fn upload_exists(&self, id: &str) -> Result<bool, DbError> {
+        let n: i64 = with_db!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE id = $1").bind(id).fetch_one(pool).await?
+        });
+        Ok(n > 0)
+    }
+}

@@ -1,0 +1,368 @@
+//! Attachment transfer: `PUT /files/uploads/{id}` receives one piece at a time (resumable
+//! after a dropped connection), `GET /files/uploads/{id}` sends a file back to its owner.
+//!
+//! Files live under `DVC_FILES_DIR` (default `var/files`), never inside a served folder, named
+//! by a random id. A piece is appended to `partial/<id>` and flushed to disk before the
+//! database records it; the last piece triggers the content check, then an atomic rename to
+//! `stored/<id>`.
+
+use crate::domain::form::FileKind;
+use crate::domain::upload::{CHUNK_BYTES, Refusal, UploadView, check_content};
+use crate::server::AppState;
+use crate::server::policy::Principal;
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
+use sha2::Digest;
+use std::path::PathBuf;
+use tokio::io::AsyncWriteExt;
+
+/// Header carrying the byte offset of the piece being sent.
+pub const OFFSET_HEADER: &str = "upload-offset";
+
+/// Where files are kept on disk.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+}
+
+fn safe_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl FileStore {
+    /// A store under `root` (created if missing).
+    pub fn new(root: PathBuf) -> std::io::Result<FileStore> {
+        std::fs::create_dir_all(root.join("partial"))?;
+        std::fs::create_dir_all(root.join("stored"))?;
+        Ok(FileStore { root })
+    }
+
+    fn partial(&self, id: &str) -> PathBuf {
+        self.root.join("partial").join(id)
+    }
+
+    /// Path of a complete file.
+    pub fn stored(&self, id: &str) -> PathBuf {
+        self.root.join("stored").join(id)
+    }
+
+    /// Removes both forms of a file, if present.
+    pub async fn remove(&self, id: &str) {
+        if safe_id(id) {
+            let _ = tokio::fs::remove_file(self.partial(id)).await;
+            let _ = tokio::fs::remove_file(self.stored(id)).await;
+        }
+    }
+
+    /// File names on disk (partial and stored) — for the orphan sweep.
+    pub async fn ids_on_disk(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for dir in ["partial", "stored"] {
+            if let Ok(mut rd) = tokio::fs::read_dir(self.root.join(dir)).await {
+                while let Ok(Some(e)) = rd.next_entry().await {
+                    if let Some(n) = e.file_name().to_str() {
+                        out.push(n.to_string());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn json(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn refused(code: &str) -> Response {
+    json(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        serde_json::json!({ "error": code }),
+    )
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "upload failed");
+    json(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        serde_json::json!({ "error": "internal" }),
+    )
+}
+
+/// `PUT /files/uploads/{id}` with `Upload-Offset: n`: appends the body (at most one piece) at
+/// byte `n`. Answers the upload's state; `409` with the current offset when `n` is not where
+/// the server stands (the browser then resumes from there).
+pub async fn put_chunk(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Principal::User(user) = principal else {
+        return json(
+            StatusCode::UNAUTHORIZED,
+            serde_json::json!({ "error": "unauthenticated" }),
+        );
+    };
+    if !crate::server::http::same_origin(&headers, &state.config.public_origin) {
+        return json(
+            StatusCode::FORBIDDEN,
+            serde_json::json!({ "error": "origin" }),
+        );
+    }
+    let db = &state.db;
+    let Some(up) = (if safe_id(&id) {
+        db.upload(&user.user_id, &id).await.unwrap_or(None)
+    } else {
+        None
+    }) else {
+        return json(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({ "error": "not_found" }),
+        );
+    };
+    let offset: Option<i64> = headers
+        .get(OFFSET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse().ok());
+    if up.complete || offset != Some(up.received) {
+        return json(
+            StatusCode::CONFLICT,
+            serde_json::to_value(&up).unwrap_or_default(),
+        );
+    }
+    // Read the piece (bounded: the route's body limit stops anything larger).
+    let bytes = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return json(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                serde_json::json!({ "error": "file_too_big" }),
+            );
+        }
+    };
+    if bytes.is_empty() {
+        return json(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({ "error": "empty_piece" }),
+        );
+    }
+    let to = up.received + bytes.len() as i64;
+    if to > up.size || bytes.len() > CHUNK_BYTES {
+        // More than announced: the file is not what was declared; nothing of it is kept.
+        let _ = db.delete_upload(&user.user_id, &id).await;
+        state.files.remove(&id).await;
+        return refused(Refusal::TooBig.code());
+    }
+    // The first bytes decide the type, before anything is kept.
+    let mut kind = None;
+    if up.received == 0 {
+        let procedure_slot = slot_rules(&state, &user.user_id, &id).await;
+        let Some(accepts) = procedure_slot else {
+            return json(
+                StatusCode::NOT_FOUND,
+                serde_json::json!({ "error": "not_found" }),
+            );
+        };
+        match FileKind::sniff(&bytes) {
+            Some(k) if accepts.contains(&k) => kind = Some(k),
+            _ => {
+                let _ = db.delete_upload(&user.user_id, &id).await;
+                state.files.remove(&id).await;
+                return refused(Refusal::Type.code());
+            }
+        }
+    }
+    let path = state.files.partial(&id);
+    let write = async {
+        let mut f = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .await?;
+        // A piece written before a crash but never recorded is cut off again.
+        f.set_len(up.received as u64).await?;
+        f.write_all(&bytes).await?;
+        f.sync_all().await
+    };
+    if let Err(e) = write.await {
+        return internal(e);
+    }
+    let now = chrono::Utc::now();
+    match db.advance_upload(&id, up.received, to, kind, now).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let cur = db.upload(&user.user_id, &id).await.ok().flatten();
+            return json(
+                StatusCode::CONFLICT,
+                serde_json::to_value(&cur).unwrap_or_default(),
+            );
+        }
+        Err(e) => return internal(e),
+    }
+    let mut view = UploadView {
+        received: to,
+        kind: kind.or(up.kind),
+        ..up
+    };
+    if to == view.size {
+        match finish(&state, &id, view.kind).await {
+            Ok(sha) => {
+                if let Err(e) = db.complete_upload(&id, &sha, now).await {
+                    return internal(e);
+                }
+                view.complete = true;
+            }
+            Err(Ok(refusal)) => {
+                let _ = db.delete_upload(&user.user_id, &id).await;
+                state.files.remove(&id).await;
+                return refused(refusal.code());
+            }
+            Err(Err(e)) => return internal(e),
+        }
+    }
+    json(
+        StatusCode::OK,
+        serde_json::to_value(&view).unwrap_or_default(),
+    )
+}
+
+/// The types the upload's document slot accepts, or `None` when the upload, its draft or
+/// the slot is unknown.
+async fn slot_rules(state: &AppState, user_id: &str, upload_id: &str) -> Option<Vec<FileKind>> {
+    let db = &state.db;
+    let (draft_id, slot): (Option<String>, String) = crate::with_db!(db, pool => {
+        sqlx::query_as("SELECT draft_id, slot FROM uploads WHERE id = $1 AND user_id = $2")
+            .bind(upload_id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+            .ok()??
+    });
+    let draft = db.draft(user_id, &draft_id?).await.ok()??;
+    let p = db.procedure_by_slug(&draft.procedure_slug).await.ok()??;
+    p.form
+        .documents
+        .iter()
+        .find(|d| d.id == slot)
+        .map(|d| d.accepts.clone())
+}
+
+/// Checks the complete file and moves it to `stored/`. `Err(Ok(_))` is a refusal.
+async fn finish(
+    state: &AppState,
+    id: &str,
+    kind: Option<FileKind>,
+) -> Result<String, Result<Refusal, std::io::Error>> {
+    let partial = state.files.partial(id);
+    let bytes = tokio::fs::read(&partial).await.map_err(Err)?;
+    let kind = kind.ok_or(Ok(Refusal::Type))?;
+    check_content(kind, &bytes).map_err(Ok)?;
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let stored = state.files.stored(id);
+    tokio::fs::rename(&partial, &stored).await.map_err(Err)?;
+    // The rename itself is made durable by syncing the directory.
+    if let Some(dir) = stored.parent()
+        && let Ok(d) = tokio::fs::File::open(dir).await
+    {
+        let _ = d.sync_all().await;
+    }
+    Ok(sha)
+}
+
+/// `GET /files/uploads/{id}`: a complete file, to its owner only, as an attachment.
+pub async fn download(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Response {
+    let Principal::User(user) = principal else {
+        return (StatusCode::UNAUTHORIZED, "Vui lòng đăng nhập.").into_response();
+    };
+    let not_found = || (StatusCode::NOT_FOUND, "Không tìm thấy tệp.").into_response();
+    if !safe_id(&id) {
+        return not_found();
+    }
+    let up = match state.db.upload(&user.user_id, &id).await {
+        Ok(Some(u)) if u.complete => u,
+        Ok(_) => return not_found(),
+        Err(e) => return internal(e),
+    };
+    let Ok(bytes) = tokio::fs::read(state.files.stored(&id)).await else {
+        return not_found();
+    };
+    let mut resp = (StatusCode::OK, bytes).into_response();
+    let h = resp.headers_mut();
+    let mime = up
+        .kind
+        .map(FileKind::mime)
+        .unwrap_or("application/octet-stream");
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    // RFC 6266: an ASCII fallback plus the UTF-8 name.
+    let ascii: String = up
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let utf8 = crate::ui::routes::encode(&up.name);
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
+}
+
+/// Deletes abandoned uploads and files without a row, every ten minutes.
+pub fn spawn_sweeper(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            sweep(&state).await;
+        }
+    });
+}
+
+/// One sweep: rows nobody can use any more, and files no row knows.
+pub async fn sweep(state: &AppState) {
+    match state.db.take_orphan_uploads(chrono::Utc::now()).await {
+        Ok(ids) => {
+            for id in ids {
+                state.files.remove(&id).await;
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
+    }
+    for id in state.files.ids_on_disk().await {
+        if matches!(state.db.upload_exists(&id).await, Ok(false)) {
+            state.files.remove(&id).await;
+        }
+    }
+    if let Err(e) = state.db.sweep_drafts(chrono::Utc::now()).await {
+        tracing::warn!(error = %e, "draft sweep failed");
+    }
+}

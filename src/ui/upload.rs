@@ -1,0 +1,220 @@
+//! Sending a file from the phone: large photos are made smaller first, then the file goes in
+//! pieces; a dropped connection only pauses it, and it carries on from where the server stands.
+
+/// Photos larger than this are scaled down before they are sent.
+pub const DOWNSCALE_ABOVE_BYTES: f64 = 1.5 * 1024.0 * 1024.0;
+/// Longest side of a scaled-down photo, in pixels (still sharp enough to read a document).
+pub const MAX_PHOTO_SIDE: f64 = 2200.0;
+
+/// Why a file did not arrive: a refusal code (`file_type` …) or a connection problem.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendError {
+    /// Refused, with the code the server gave.
+    Refused(String),
+    /// Gave up after repeated connection failures.
+    Network,
+}
+
+#[cfg(feature = "csr")]
+mod browser {
+    use super::*;
+    use crate::api::AppError;
+    use crate::api::uploads::{UploadRequest, start_upload};
+    use crate::domain::upload::{CHUNK_BYTES, UploadView};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    async fn sleep_ms(ms: i32) {
+        let p = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = leptos::prelude::window()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = JsFuture::from(p).await;
+    }
+
+    /// A JPEG or PNG photo over the limit, redrawn as a JPEG at most [`MAX_PHOTO_SIDE`] wide.
+    /// Anything else (PDF, small photos, or when the browser cannot decode it) is sent as is.
+    pub async fn downscale(file: web_sys::File) -> web_sys::Blob {
+        let original: web_sys::Blob = file.clone().into();
+        let ty = file.type_();
+        if f64::from(file.size() as u32) < DOWNSCALE_ABOVE_BYTES
+            || !(ty == "image/jpeg" || ty == "image/png")
+        {
+            return original;
+        }
+        let window = leptos::prelude::window();
+        let Ok(promise) = window.create_image_bitmap_with_blob(&file) else {
+            return original;
+        };
+        let Ok(bitmap) = JsFuture::from(promise).await else {
+            return original;
+        };
+        let bitmap: web_sys::ImageBitmap = bitmap.unchecked_into();
+        let (w, h) = (f64::from(bitmap.width()), f64::from(bitmap.height()));
+        let scale = (MAX_PHOTO_SIDE / w.max(h)).min(1.0);
+        let (nw, nh) = ((w * scale).round() as u32, (h * scale).round() as u32);
+        let Some(canvas) = leptos::prelude::document()
+            .create_element("canvas")
+            .ok()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+        else {
+            return original;
+        };
+        canvas.set_width(nw);
+        canvas.set_height(nh);
+        let Some(ctx) = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+        else {
+            return original;
+        };
+        if ctx
+            .draw_image_with_image_bitmap_and_dw_and_dh(
+                &bitmap,
+                0.0,
+                0.0,
+                f64::from(nw),
+                f64::from(nh),
+            )
+            .is_err()
+        {
+            return original;
+        }
+        let blob = js_sys::Promise::new(&mut |resolve, _| {
+            let cb =
+                wasm_bindgen::closure::Closure::once_into_js(move |b: wasm_bindgen::JsValue| {
+                    let _ = resolve.call1(&wasm_bindgen::JsValue::NULL, &b);
+                });
+            let _ = canvas.to_blob_with_type_and_encoder_options(
+                cb.unchecked_ref(),
+                "image/jpeg",
+                &wasm_bindgen::JsValue::from_f64(0.85),
+            );
+        });
+        match JsFuture::from(blob).await {
+            Ok(b) if !b.is_null() => {
+                let b: web_sys::Blob = b.unchecked_into();
+                if b.size() < original.size() {
+                    b
+                } else {
+                    original
+                }
+            }
+            _ => original,
+        }
+    }
+
+    /// One piece: `Ok(view)`, `Err(Ok(view))` when the server stands elsewhere (409),
+    /// `Err(Err(Some(code)))` for a refusal, `Err(Err(None))` when the connection failed.
+    async fn put_piece(
+        id: &str,
+        offset: f64,
+        piece: &web_sys::Blob,
+    ) -> Result<UploadView, Result<UploadView, Option<String>>> {
+        let init = web_sys::RequestInit::new();
+        init.set_method("PUT");
+        init.set_body(piece);
+        let headers = web_sys::Headers::new().map_err(|_| Err(None))?;
+        let _ = headers.set("upload-offset", &format!("{offset}"));
+        init.set_headers(&headers);
+        let req = web_sys::Request::new_with_str_and_init(&format!("/files/uploads/{id}"), &init)
+            .map_err(|_| Err(None))?;
+        let resp = JsFuture::from(leptos::prelude::window().fetch_with_request(&req))
+            .await
+            .map_err(|_| Err(None))?;
+        let resp: web_sys::Response = resp.unchecked_into();
+        let status = resp.status();
+        let text = match resp.text() {
+            Ok(p) => JsFuture::from(p)
+                .await
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        match status {
+            200 => serde_json::from_str(&text).map_err(|_| Err(None)),
+            409 => match serde_json::from_str::<UploadView>(&text) {
+                Ok(v) => Err(Ok(v)),
+                Err(_) => Err(Err(None)),
+            },
+            500..=599 => Err(Err(None)),
+            _ => {
+                let code = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v["error"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "file_type".into());
+                Err(Err(Some(code)))
+            }
+        }
+    }
+
+    /// Sends `file` into `slot` of a draft, reporting progress from 0 to 1.
+    pub async fn send(
+        draft_id: String,
+        slot: String,
+        file: web_sys::File,
+        on_start: impl Fn(UploadView),
+        on_progress: impl Fn(f64),
+    ) -> Result<UploadView, SendError> {
+        let name = file.name();
+        let blob = downscale(file).await;
+        let size = blob.size();
+        let view = start_upload(UploadRequest {
+            draft_id,
+            slot,
+            name,
+            size: size as i64,
+        })
+        .await
+        .map_err(|e| match e {
+            AppError::Validation { fields } => SendError::Refused(
+                fields
+                    .first()
+                    .map(|f| f.code.clone())
+                    .unwrap_or_else(|| "invalid".into()),
+            ),
+            _ => SendError::Network,
+        })?;
+        on_start(view.clone());
+        let mut at = 0f64;
+        let mut failures = 0;
+        loop {
+            let end = (at + CHUNK_BYTES as f64).min(size);
+            let piece = blob
+                .slice_with_f64_and_f64(at, end)
+                .map_err(|_| SendError::Network)?;
+            match put_piece(&view.id, at, &piece).await {
+                Ok(v) => {
+                    failures = 0;
+                    at = v.received as f64;
+                    on_progress(if size > 0.0 { at / size } else { 1.0 });
+                    if v.complete {
+                        return Ok(v);
+                    }
+                }
+                // The server has more (or less) than we thought: carry on from there.
+                Err(Ok(v)) => {
+                    at = v.received as f64;
+                    if v.complete {
+                        return Ok(v);
+                    }
+                }
+                Err(Err(Some(code))) => return Err(SendError::Refused(code)),
+                Err(Err(None)) => {
+                    failures += 1;
+                    if failures > 60 {
+                        return Err(SendError::Network);
+                    }
+                    // Offline or a dropped connection: wait and try the same piece again.
+                    sleep_ms(if failures < 5 { 1000 } else { 5000 }).await;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(feature = "csr")]
+pub use browser::send;

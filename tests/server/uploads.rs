@@ -1,0 +1,385 @@
+//! Attachments: pieces over `PUT /files/uploads/{id}`, types recognised by content, refusals
+//! with reasons, resuming after a dropped connection, owner-only downloads, and the files
+//! going with the dossier.
+
+use crate::both_engines;
+use crate::filing::{birth_answers, start};
+use crate::support::{Engine, RESIDENT_A, RESIDENT_B, TestApp, repo_path};
+use dichvucong::domain::upload::CHUNK_BYTES;
+use serde_json::{Value, json};
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(repo_path(&format!("tests/fixtures/{name}"))).unwrap()
+}
+
+/// A real JPEG grown past `size` bytes with comment segments (still a valid image).
+pub fn big_jpeg(size: usize) -> Vec<u8> {
+    let photo = fixture("giay-chung-sinh.jpg");
+    let mut out = photo[..2].to_vec();
+    while out.len() < size {
+        out.extend_from_slice(&[0xFF, 0xFE, 0xEA, 0x62]);
+        out.extend(std::iter::repeat_n(b'.', 0xEA62 - 2));
+    }
+    out.extend_from_slice(&photo[2..]);
+    out
+}
+
+async fn put(app: &TestApp, who: &str, id: &str, offset: usize, bytes: &[u8]) -> (u16, Value) {
+    let resp = app
+        .client
+        .put(app.url(&format!("/files/uploads/{id}")))
+        .header(
+            "cookie",
+            format!("{}={who}", dichvucong::server::auth::SESSION_COOKIE),
+        )
+        .header("sec-fetch-site", "same-origin")
+        .header("upload-offset", offset.to_string())
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Announces a file and sends it in pieces. `Ok(view)` or `Err((status, error code))`.
+pub async fn attach(
+    app: &TestApp,
+    who: &str,
+    draft_id: &str,
+    slot: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Value, (u16, String)> {
+    let resp = app
+        .call_as(
+            Some(who),
+            "/api/uploads/start",
+            json!({ "req": { "draft_id": draft_id, "slot": slot, "name": name, "size": bytes.len() } }),
+        )
+        .await;
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap();
+    if status != 200 {
+        return Err((
+            status,
+            body["Validation"]["fields"][0]["code"]
+                .as_str()
+                .unwrap_or("?")
+                .to_string(),
+        ));
+    }
+    let id = body["id"].as_str().unwrap().to_string();
+    let mut last = body;
+    for (i, piece) in bytes.chunks(CHUNK_BYTES).enumerate() {
+        let (status, v) = put(app, who, &id, i * CHUNK_BYTES, piece).await;
+        if status != 200 {
+            return Err((status, v["error"].as_str().unwrap_or("?").to_string()));
+        }
+        last = v;
+    }
+    Ok(last)
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    std::fs::read_dir(app.files.path().join("stored"))
+        .unwrap()
+        .count()
+        + std::fs::read_dir(app.files.path().join("partial"))
+            .unwrap()
+            .count()
+}
+
+both_engines!(
+    attachments_go_with_the_dossier_and_only_to_their_owner,
+    |engine| {
+        let app = TestApp::spawn(engine).await;
+        let an = app.session_for(&RESIDENT_A).await;
+        let binh = app.session_for(&RESIDENT_B).await;
+        let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
+        let draft_id = draft["id"].as_str().unwrap();
+        let resp = app
+            .call_as(
+                Some(&an),
+                "/api/filing/save",
+                json!({ "req": { "id": draft_id, "answers": birth_answers() } }),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+
+        // Without the birth notice the dossier is incomplete.
+        let submit = || {
+            app.call_as(
+            Some(&an),
+            "/api/filing/submit",
+            json!({ "req": { "draft_id": draft_id, "idempotency_key": draft["idempotency_key"] } }),
+        )
+        };
+        let resp = submit().await;
+        assert_eq!(resp.status(), 422);
+        let err: Value = resp.json().await.unwrap();
+        assert_eq!(
+            err["Validation"]["fields"],
+            json!([{ "field": "doc.giay_chung_sinh", "code": "required" }])
+        );
+
+        let photo = fixture("giay-chung-sinh.jpg");
+        let up = attach(
+            &app,
+            &an,
+            draft_id,
+            "giay_chung_sinh",
+            "C:\\Ảnh\\giấy chứng sinh.jpg",
+            &photo,
+        )
+        .await
+        .unwrap();
+        assert_eq!(up["complete"], true);
+        assert_eq!(up["kind"], "jpeg");
+        assert_eq!(up["name"], "giấy chứng sinh.jpg", "path dropped, name kept");
+        let id = up["id"].as_str().unwrap().to_string();
+        // Kept outside the served folder, under its random id.
+        assert_eq!(
+            std::fs::read(app.files.path().join("stored").join(&id)).unwrap(),
+            photo
+        );
+        let listed: Value = app
+            .call_as(
+                Some(&an),
+                "/api/uploads/list",
+                json!({ "req": { "draft_id": draft_id } }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+
+        let download = |who: &str| {
+            app.client
+                .get(app.url(&format!("/files/uploads/{id}")))
+                .header(
+                    "cookie",
+                    format!("{}={who}", dichvucong::server::auth::SESSION_COOKIE),
+                )
+                .send()
+        };
+        let resp = download(&an).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "image/jpeg");
+        assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+        assert!(
+            resp.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert_eq!(resp.bytes().await.unwrap().to_vec(), photo);
+        assert_eq!(
+            download(&binh).await.unwrap().status(),
+            404,
+            "someone else's file"
+        );
+        // Bình cannot add to, list or delete An's files either.
+        assert!(
+            attach(&app, &binh, draft_id, "giay_chung_sinh", "x.jpg", &photo)
+                .await
+                .is_err()
+        );
+        let r = app
+            .call_as(
+                Some(&binh),
+                "/api/uploads/delete",
+                json!({ "req": { "id": id } }),
+            )
+            .await;
+        assert_eq!(r.status(), 404);
+        let (status, _) = put(&app, &binh, &id, 0, &photo).await;
+        assert_eq!(status, 404);
+
+        let resp = submit().await;
+        assert_eq!(resp.status(), 200);
+        let code: String = resp.json().await.unwrap();
+        let files = app.state.db.dossier_uploads(&code).await.unwrap();
+        assert_eq!(files.len(), 1, "the file went with the dossier");
+        // Filed files can no longer be deleted, and the owner can still download them.
+        let r = app
+            .call_as(
+                Some(&an),
+                "/api/uploads/delete",
+                json!({ "req": { "id": id } }),
+            )
+            .await;
+        assert_eq!(r.status(), 404);
+        assert_eq!(download(&an).await.unwrap().status(), 200);
+        // The sweep keeps them.
+        dichvucong::server::uploads::sweep(&app.state).await;
+        assert_eq!(stored_files(&app), 1);
+        app.cleanup().await;
+    }
+);
+
+both_engines!(
+    disguised_empty_and_oversized_files_are_refused_with_a_reason,
+    |engine| {
+        let app = TestApp::spawn(engine).await;
+        let an = app.session_for(&RESIDENT_A).await;
+        let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
+        let draft_id = draft["id"].as_str().unwrap();
+        let mut polyglot = vec![0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x30];
+        polyglot.extend_from_slice(b"<html><body><script>alert(document.cookie)</script>");
+        polyglot.extend_from_slice(&fixture("giay-chung-sinh.jpg")[2..]);
+        let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xFF\xFF".to_vec();
+        exe.resize(4096, 0);
+        let svg =
+            br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>"#.to_vec();
+        let pdf_js = b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n%%EOF\n".to_vec();
+        let mut truncated = fixture("van-ban.png");
+        truncated.truncate(truncated.len() - 20);
+        let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+            (
+                "giay-chung-sinh.jpg.exe renamed to .jpg",
+                exe,
+                422,
+                "file_type",
+            ),
+            ("anh.png", svg, 422, "file_type"),
+            ("anh.jpg", polyglot, 422, "file_polyglot"),
+            ("to-khai.pdf", pdf_js, 422, "file_active_content"),
+            ("cat-ngang.png", truncated, 422, "file_broken"),
+            ("rong.pdf", Vec::new(), 422, "file_empty"),
+            (
+                "qua-lon.jpg",
+                big_jpeg(5 * 1024 * 1024 + 1),
+                422,
+                "file_too_big",
+            ),
+        ];
+        for (name, bytes, status, code) in cases {
+            let got = attach(&app, &an, draft_id, "giay_chung_sinh", name, &bytes).await;
+            assert_eq!(got.err(), Some((status, code.to_string())), "{name}");
+        }
+        // Nothing of them is kept.
+        assert_eq!(stored_files(&app), 0);
+        let listed: Value = app
+            .call_as(
+                Some(&an),
+                "/api/uploads/list",
+                json!({ "req": { "draft_id": draft_id } }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed, json!([]));
+
+        // A file that announces a small size and then sends more is cut off.
+        let small = fixture("van-ban.png");
+        let resp = app
+        .call_as(
+            Some(&an),
+            "/api/uploads/start",
+            json!({ "req": { "draft_id": draft_id, "slot": "giay_chung_sinh", "name": "a.png", "size": 100 } }),
+        )
+        .await;
+        let id = resp.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (status, v) = put(&app, &an, &id, 0, &small).await;
+        assert_eq!((status, v["error"].as_str()), (422, Some("file_too_big")));
+        // A slot takes at most its number of files.
+        for _ in 0..2 {
+            attach(&app, &an, draft_id, "giay_chung_sinh", "trang.png", &small)
+                .await
+                .unwrap();
+        }
+        let third = attach(
+            &app,
+            &an,
+            draft_id,
+            "giay_chung_sinh",
+            "trang-3.png",
+            &small,
+        )
+        .await;
+        assert_eq!(third.err(), Some((422, "too_many_files".to_string())));
+        // And only the slots of the form exist.
+        let other = attach(&app, &an, draft_id, "khong_co", "a.png", &small).await;
+        assert_eq!(other.err(), Some((422, "unknown_slot".to_string())));
+        app.cleanup().await;
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_upload_resumes_where_the_server_stands() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let an = app.session_for(&RESIDENT_A).await;
+    let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
+    let draft_id = draft["id"].as_str().unwrap();
+    let photo = big_jpeg(3 * CHUNK_BYTES / 2 * 2);
+    let resp = app
+        .call_as(
+            Some(&an),
+            "/api/uploads/start",
+            json!({ "req": { "draft_id": draft_id, "slot": "giay_chung_sinh", "name": "anh.jpg", "size": photo.len() } }),
+        )
+        .await;
+    let id = resp.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, v) = put(&app, &an, &id, 0, &photo[..CHUNK_BYTES]).await;
+    assert_eq!(status, 200);
+    assert_eq!(v["received"], CHUNK_BYTES);
+    // The phone lost the answer and sends the first piece again: told where the server is.
+    let (status, v) = put(&app, &an, &id, 0, &photo[..CHUNK_BYTES]).await;
+    assert_eq!(status, 409);
+    let at = v["received"].as_u64().unwrap() as usize;
+    assert_eq!(at, CHUNK_BYTES);
+    // It carries on from there.
+    for (i, piece) in photo[at..].chunks(CHUNK_BYTES).enumerate() {
+        let (status, v) = put(&app, &an, &id, at + i * CHUNK_BYTES, piece).await;
+        assert_eq!(status, 200, "{v}");
+    }
+    let stored = std::fs::read(app.files.path().join("stored").join(&id)).unwrap();
+    assert_eq!(stored, photo, "byte for byte");
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_uploads_and_stray_files_are_swept() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let an = app.session_for(&RESIDENT_A).await;
+    let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
+    let draft_id = draft["id"].as_str().unwrap().to_string();
+    attach(
+        &app,
+        &an,
+        &draft_id,
+        "giay_chung_sinh",
+        "a.png",
+        &fixture("van-ban.png"),
+    )
+    .await
+    .unwrap();
+    std::fs::write(app.files.path().join("stored").join("deadbeef"), b"no row").unwrap();
+    dichvucong::server::uploads::sweep(&app.state).await;
+    assert_eq!(
+        stored_files(&app),
+        1,
+        "the stray file went, the draft's file stays"
+    );
+    // Deleting the draft leaves its file to the sweep.
+    let r = app
+        .call_as(
+            Some(&an),
+            "/api/filing/delete",
+            json!({ "req": { "id": draft_id } }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    dichvucong::server::uploads::sweep(&app.state).await;
+    assert_eq!(stored_files(&app), 0);
+    app.cleanup().await;
+}
