@@ -9,6 +9,8 @@ const serverBin = process.env.DVC_SERVER_BIN ?? `${process.env.CARGO_TARGET_DIR 
 const runDir = process.env.DVC_E2E_VAR ?? `${root}var/e2e-${Date.now()}`;
 const idpPort = Number(process.env.DVC_E2E_IDP_PORT ?? port + 1000);
 const idp = `http://127.0.0.1:${idpPort}`;
+const payPort = Number(process.env.DVC_E2E_PAY_PORT ?? port + 2000);
+const pay = `http://127.0.0.1:${payPort}`;
 
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -70,6 +72,19 @@ export default defineConfig({
     },
    },
    {
+    // The sandbox payment gateway (VNPay protocol, signed with the npm `vnpay` library).
+    command: "exec node sandbox/payment.mjs",
+    url: `${pay}/healthz`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      PAY_PORT: String(payPort),
+      PAY_IPN_URL: `${baseURL}/payments/vnpay/ipn`,
+    },
+   },
+   {
     command: `mkdir -p ${runDir} && exec ${serverBin}`,
     cwd: root,
     url: `${baseURL}/healthz`,
@@ -84,6 +99,7 @@ export default defineConfig({
       DVC_DATA: `${root}data`,
       DVC_PUBLIC_ORIGIN: baseURL,
       DVC_OIDC_ISSUER: idp,
+      DVC_PAYMENT_URL: `${pay}/paymentv2/vpcpay.html`,
       DVC_BOOTSTRAP_ADMIN_CCCD: "001078000444",
       RUST_LOG: "warn",
     },

@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod db;
 pub mod files;
 pub mod http;
+pub mod payment;
 pub mod policy;
 pub mod rate_limit;
 pub mod receipt;

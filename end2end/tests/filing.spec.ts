@@ -121,8 +121,15 @@ test("a parent registers a birth from the catalogue to the PDF receipt", async (
   await expect(page.getByText("Thường Tín, Hà Nội")).toBeVisible();
   await expect(page.getByText("giay-chung-sinh.jpg")).toBeVisible();
 
-  await page.getByRole("button", { name: "Nộp hồ sơ" }).click();
+  await page.getByRole("button", { name: "Nộp hồ sơ và thanh toán" }).click();
+
+  // The fee at the payment gateway (the sandbox, which signs with the npm `vnpay` library).
+  await expect(page.getByText("CỔNG THANH TOÁN THỬ NGHIỆM (SANDBOX)")).toBeVisible();
+  await expect(page.getByText("8.000 ₫")).toBeVisible();
+  await page.getByRole("button", { name: /Thanh toán \(thẻ ATM NCB/ }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Đã nộp hồ sơ thành công" })).toBeVisible();
+  // Paid once the gateway's server-to-server notice arrived, with its transaction number.
+  await expect(page.getByText(/Đã thanh toán 8\.000 ₫ lúc .* Mã giao dịch: \d+/)).toBeVisible();
   const code = (await page.locator(".panel__code").textContent())!.trim();
   expect(code).toMatch(/^00070-\d{6}-\d{4}$/);
   await expect(page.locator("dd.status")).toHaveText("Mới đăng ký");
@@ -209,8 +216,15 @@ test("typing offline is kept, saved when back online, and carried on from anothe
   await expect(second.getByText("giay-chung-sinh.pdf")).toBeVisible();
   await continueTo(second, "Kiểm tra lại thông tin trước khi nộp");
   await expect(second.getByText("20.000 ₫").first()).toBeVisible();
-  await second.getByRole("button", { name: "Nộp hồ sơ" }).click();
+  await second.getByRole("button", { name: "Nộp hồ sơ và thanh toán" }).click();
+  // She cancels at the gateway: the dossier is filed, the fee still due, and she can pay again.
+  await second.getByRole("button", { name: "Hủy thanh toán" }).click();
   await expect(second.getByRole("heading", { level: 1, name: "Đã nộp hồ sơ thành công" })).toBeVisible();
+  await expect(second.getByText(/chưa thành công hoặc đã bị hủy/)).toBeVisible();
+  await expectNoAxeViolations(second);
+  await second.getByRole("button", { name: "Thanh toán 20.000 ₫ trực tuyến" }).click();
+  await second.getByRole("button", { name: /Thanh toán \(thẻ ATM NCB/ }).click();
+  await expect(second.getByText(/Đã thanh toán 20\.000 ₫/)).toBeVisible();
   await expect(second.locator(".panel__code")).toHaveText(/^00004-\d{6}-\d{4}$/);
   await other.close();
 });

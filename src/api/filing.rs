@@ -292,3 +292,60 @@ pub async fn own_dossier(req: DossierCodeReq) -> Result<DossierView, AppError> {
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::NotFound)
 }
+
+/// Starts paying the fee of one of the caller's dossiers: answers the signed gateway URL to
+/// send the browser to. Nothing is marked paid here; only the gateway's notice does that.
+#[server(endpoint = "payments/start", input = Json)]
+pub async fn start_payment(req: DossierCodeReq) -> Result<String, AppError> {
+    use crate::server::payment::{PaymentRequest, payment_url};
+    use crate::server::{ctx, policy::Action, rate_limit};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::OwnFiling).await?;
+    let me = cx.user()?;
+    let db = &cx.state.db;
+    if req.code.len() > 40 {
+        return Err(AppError::NotFound);
+    }
+    let dossier = db
+        .own_dossier(&me.user_id, &req.code)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)?;
+    if dossier.fee_vnd <= 0 || dossier.payment.as_ref().is_some_and(|p| p.status == "paid") {
+        return Err(AppError::Conflict);
+    }
+    rate_limit::check(db, rate_limit::PAYMENTS_PER_USER, &me.user_id).await?;
+    let id: String = crate::with_db!(db, pool => {
+        sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1")
+            .bind(&dossier.code)
+            .fetch_one(pool)
+            .await
+            .map_err(|e| cx.internal(e))?
+    });
+    let now = chrono::Utc::now();
+    let payment = db
+        .create_payment(&id, dossier.fee_vnd, now)
+        .await
+        .map_err(|e| cx.internal(e))?;
+    let return_url = format!(
+        "{}{}?thanh-toan=ve",
+        cx.state.config.public_origin.trim_end_matches('/'),
+        crate::ui::routes::dossier(&dossier.code)
+    );
+    let info = format!("Le phi ho so {}", dossier.code);
+    let ip = cx
+        .client_ip
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    Ok(payment_url(
+        &cx.state,
+        &PaymentRequest {
+            txn_ref: &payment.txn_ref,
+            amount_vnd: payment.amount_vnd,
+            order_info: &info,
+            return_url: &return_url,
+            ip: &ip,
+            now,
+        },
+    ))
+}

@@ -38,6 +38,7 @@ pub const ALL: &[(&str, Access)] = &[
     ("/api/filing/delete", Access::Own),
     ("/api/filing/submit", Access::Level2),
     ("/api/dossiers/mine/get", Access::Own),
+    ("/api/payments/start", Access::Own),
     ("/api/uploads/start", Access::Own),
     ("/api/uploads/list", Access::Own),
     ("/api/uploads/delete", Access::Own),
@@ -67,6 +68,7 @@ pub fn register_all() {
         register_explicit::<DeleteDraft>();
         register_explicit::<Submit>();
         register_explicit::<OwnDossier>();
+        register_explicit::<StartPayment>();
         register_explicit::<crate::api::uploads::StartUpload>();
         register_explicit::<crate::api::uploads::ListUploads>();
         register_explicit::<crate::api::uploads::DeleteUpload>();

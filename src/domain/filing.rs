@@ -137,4 +137,19 @@ pub struct DossierView {
     pub fee_vnd: i64,
     /// Timeline, oldest first.
     pub events: Vec<TimelineEvent>,
+    /// The fee payment: the paid one, else the latest attempt.
+    pub payment: Option<PaymentView>,
+}
+
+/// Where a fee payment stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentView {
+    /// `pending` (sent to the gateway, no notice yet), `paid` or `failed`.
+    pub status: String,
+    /// Amount in đồng.
+    pub amount_vnd: i64,
+    /// The gateway's transaction number, once paid.
+    pub provider_txn_no: Option<String>,
+    /// When the gateway's notice arrived.
+    pub settled_at: Option<DateTime<Utc>>,
 }

@@ -36,6 +36,28 @@ pub struct Config {
     #[arg(long, env = "DVC_FILES_DIR", default_value = "var/files")]
     pub files_dir: PathBuf,
 
+    /// The payment gateway's payment page (VNPay protocol). Default: the local sandbox.
+    #[arg(
+        long,
+        env = "DVC_PAYMENT_URL",
+        default_value = "http://127.0.0.1:4020/paymentv2/vpcpay.html"
+    )]
+    pub payment_gateway_url: String,
+
+    /// Merchant (terminal) code at the payment gateway.
+    #[arg(long, env = "DVC_PAYMENT_TMN_CODE", default_value = "DVCHN001")]
+    pub payment_tmn_code: String,
+
+    /// Secret shared with the payment gateway for HMAC-SHA512 signatures. The default is the
+    /// sandbox's and must be replaced in production.
+    #[arg(
+        long,
+        env = "DVC_PAYMENT_SECRET",
+        default_value = "DVCHN-SANDBOX-SECRET",
+        hide_env_values = true
+    )]
+    pub payment_secret: String,
+
     /// The data folder: catalogue, administrative units, holidays.
     #[arg(long, env = "DVC_DATA", default_value = "data")]
     pub data: PathBuf,

@@ -9,6 +9,7 @@ pub mod catalog;
 mod dossier_code;
 pub mod filing;
 pub mod identity;
+pub mod payments;
 mod tracking;
 pub mod uploads;
 

@@ -94,6 +94,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(files)
         .route("/healthz", get(healthz))
+        // Server-to-server notices from the payment gateway: no session, no browser checks;
+        // the signature decides.
+        .route("/payments/vnpay/ipn", get(crate::server::payment::ipn))
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", post(auth::logout))

@@ -58,6 +58,13 @@ pub const UPLOADS_PER_USER: Limit = Limit {
     max: 120,
 };
 
+/// Payment attempts by one person.
+pub const PAYMENTS_PER_USER: Limit = Limit {
+    name: "payment-user",
+    window_secs: 3600,
+    max: 30,
+};
+
 /// Counts a hit on `limit` for `key`; `RateLimited` once the window is full.
 pub async fn check(db: &Db, limit: Limit, key: &str) -> Result<(), AppError> {
     let bucket = format!("{}:{key}", limit.name);

@@ -24,14 +24,6 @@ mod browser {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
-    async fn sleep_ms(ms: i32) {
-        let p = js_sys::Promise::new(&mut |resolve, _| {
-            let _ = leptos::prelude::window()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        });
-        let _ = JsFuture::from(p).await;
-    }
-
     /// A JPEG or PNG photo over the limit, redrawn as a JPEG at most [`MAX_PHOTO_SIDE`] wide.
     /// Anything else (PDF, small photos, or when the browser cannot decode it) is sent as is.
     pub async fn downscale(file: web_sys::File) -> web_sys::Blob {
@@ -218,3 +210,17 @@ mod browser {
 
 #[cfg(feature = "csr")]
 pub use browser::send;
+
+/// Waits `ms` milliseconds (in the browser; returns at once elsewhere).
+pub async fn sleep_ms(ms: i32) {
+    #[cfg(feature = "csr")]
+    {
+        let p = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = leptos::prelude::window()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+    }
+    #[cfg(not(feature = "csr"))]
+    let _ = ms;
+}

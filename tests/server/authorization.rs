@@ -62,6 +62,10 @@ fn cases() -> Vec<(&'static str, Value)> {
             json!({ "req": { "code": "00004-261123-0001" } }),
         ),
         (
+            "/api/payments/start",
+            json!({ "req": { "code": "00004-261123-0001" } }),
+        ),
+        (
             "/api/uploads/start",
             json!({ "req": { "draft_id": "no-such-draft", "slot": "giay_chung_sinh", "name": "a.jpg", "size": 10 } }),
         ),

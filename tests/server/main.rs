@@ -11,6 +11,7 @@ mod db;
 mod filing;
 mod http;
 mod lifecycle;
+mod payments;
 mod support;
 mod tracking;
 mod uploads;

@@ -5,7 +5,7 @@
 
 use super::{Db, DbError, DbTx, with_db, with_tx};
 use crate::domain::filing::{
-    Channel, DossierView, Draft, DraftSummary, Saved, TimelineEvent, draft_expiry,
+    Channel, DossierView, Draft, DraftSummary, PaymentView, Saved, TimelineEvent, draft_expiry,
 };
 use crate::domain::form::Answers;
 use crate::domain::status::DossierStatus;
@@ -424,7 +424,16 @@ impl Db {
             Some((_, n)) => format!("Xã {n}"),
             None => unit,
         };
+        let payment = self.dossier_payment(&id).await?.map(
+            |(status, amount_vnd, provider_txn_no, settled_at)| PaymentView {
+                status,
+                amount_vnd,
+                provider_txn_no,
+                settled_at,
+            },
+        );
         Ok(Some(DossierView {
+            payment,
             code,
             procedure_slug: slug,
             procedure_vi: name_vi,

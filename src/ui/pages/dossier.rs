@@ -3,7 +3,7 @@
 
 use crate::api::AppError;
 use crate::api::catalog::get_procedure;
-use crate::api::filing::{DossierCodeReq, own_dossier};
+use crate::api::filing::{DossierCodeReq, own_dossier, start_payment};
 use crate::domain::calendar::{format_en, format_vi};
 use crate::domain::filing::DossierView;
 use crate::domain::money::Vnd;
@@ -62,7 +62,9 @@ fn DossierLoader(code: String) -> impl IntoView {
 fn DossierDetail(dossier: DossierView) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || i18n.t();
-    let just_filed = use_query_map().read_untracked().get("moi").is_some();
+    let query = use_query_map();
+    let back_from_gateway = query.read_untracked().get("thanh-toan").is_some();
+    let just_filed = query.read_untracked().get("moi").is_some() || back_from_gateway;
     let d = StoredValue::new(dossier);
     let when = move |at: chrono::DateTime<chrono::Utc>| match i18n.lang() {
         Lang::Vi => format_vi(at),
@@ -106,6 +108,7 @@ fn DossierDetail(dossier: DossierView) -> impl IntoView {
                 }}</dd></div>
             </dl>
             <p class="hint">{move || t().dossier_track_hint}</p>
+            <PaymentPanel dossier=d.get_value() back_from_gateway=back_from_gateway />
             <section aria-labelledby="timeline-title">
                 <h2 id="timeline-title">{move || t().dossier_timeline}</h2>
                 <ol class="timeline">
@@ -135,5 +138,77 @@ fn DossierDetail(dossier: DossierView) -> impl IntoView {
                 })}
             </section>
         </div>
+    }
+}
+
+/// The fee: paid (with the gateway's transaction number), waiting for the gateway's notice,
+/// or a button to pay. What it shows comes from the server, never from the return address.
+#[component]
+fn PaymentPanel(dossier: DossierView, back_from_gateway: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || i18n.t();
+    let code = dossier.code.clone();
+    let fee = dossier.fee_vnd;
+    let state = RwSignal::new(dossier.payment.clone());
+    let money = move |v: i64| match i18n.lang() {
+        Lang::Vi => Vnd(v).format_vi(),
+        Lang::En => Vnd(v).format_en(),
+    };
+    // Back from the gateway before its notice arrived: ask again for a while.
+    if back_from_gateway && state.get_untracked().is_none_or(|p| p.status == "pending") {
+        let code = code.clone();
+        leptos::task::spawn_local(async move {
+            for _ in 0..30 {
+                crate::ui::upload::sleep_ms(2000).await;
+                if let Ok(d) = own_dossier(DossierCodeReq { code: code.clone() }).await {
+                    let done = d.payment.as_ref().is_some_and(|p| p.status != "pending");
+                    state.set(d.payment);
+                    if done {
+                        break;
+                    }
+                }
+            }
+        });
+    }
+    let pay = Action::new_local(move |code: &String| {
+        let code = code.clone();
+        async move {
+            let r = start_payment(DossierCodeReq { code }).await;
+            if let Ok(url) = &r {
+                crate::ui::pages::filing::go_external(url);
+            }
+            r
+        }
+    });
+    let code_s = StoredValue::new(code);
+    view! {
+        <section class="review-section" aria-labelledby="pay-title">
+            <h2 id="pay-title">{move || t().pay_title}</h2>
+            <div role="status" aria-live="polite">
+            {move || {
+                let p = state.get();
+                if fee <= 0 {
+                    return view! { <p>{t().pay_none}</p> }.into_any();
+                }
+                match p {
+                    Some(p) if p.status == "paid" => {
+                        let at = p.settled_at.map(|at| match i18n.lang() { Lang::Vi => format_vi(at), Lang::En => format_en(at) }).unwrap_or_default();
+                        let text = fill(&fill(&fill(t().pay_paid, "amount", money(p.amount_vnd)), "time", at), "txn", p.provider_txn_no.unwrap_or_default());
+                        view! { <p class="notice notice--ok">{text}</p> }.into_any()
+                    }
+                    Some(p) if p.status == "pending" && back_from_gateway => view! { <p class="notice">{t().pay_waiting}</p> }.into_any(),
+                    other => view! {
+                        {other.filter(|p| p.status == "failed").map(|_| view! { <p class="notice notice--error">{t().pay_failed}</p> })}
+                        <p class="hint">{t().pay_hint}</p>
+                        {move || pay.value().get().and_then(Result::err).map(|_| view! { <p class="field-error">{t().pay_unavailable}</p> })}
+                        <button type="button" class="button" disabled=move || pay.pending().get()
+                            on:click=move |_| { pay.dispatch(code_s.get_value()); }>
+                            {fill(t().pay_button, "amount", money(fee))}
+                        </button>
+                    }.into_any(),
+                }
+            }}
+            </div>
+        </section>
     }
 }

@@ -7,7 +7,8 @@
 use crate::api::AppError;
 use crate::api::catalog::{get_procedure, list_units};
 use crate::api::filing::{
-    DraftId, SaveRequest, StartRequest, SubmitRequest, get_draft, save_draft, start_filing, submit,
+    DossierCodeReq, DraftId, SaveRequest, StartRequest, SubmitRequest, get_draft, save_draft,
+    start_filing, start_payment, submit,
 };
 use crate::api::uploads::{DraftUploads, UploadId, delete_upload, list_uploads};
 use crate::domain::calendar::{format_en, format_vi, to_local};
@@ -427,6 +428,16 @@ fn FilingForm(procedure: Procedure, units: Vec<Unit>, draft: Draft) -> impl Into
             match result {
                 Ok(code) => {
                     local::remove(&draft_id.get_value());
+                    // With a fee, straight on to the gateway; it brings the resident back to
+                    // the dossier's page. Without one (or if the gateway cannot be reached),
+                    // to the confirmation.
+                    let fee = answers.with_untracked(|a| form.with_value(|f| f.fee(a).total.0));
+                    if fee > 0
+                        && let Ok(url) = start_payment(DossierCodeReq { code: code.clone() }).await
+                    {
+                        go_external(&url);
+                        return;
+                    }
                     let url = format!("{}?moi=1", routes::dossier(&code));
                     navigate.with_value(|n| n(&url, Default::default()));
                 }
@@ -536,7 +547,13 @@ fn FilingForm(procedure: Procedure, units: Vec<Unit>, draft: Draft) -> impl Into
                         <form class="form" novalidate on:submit=on_submit>
                             <div class="form__actions">
                                 <button type="submit" class="button" disabled=move || submitting.get()>
-                                    {move || if submitting.get() { t().filing_submitting } else { t().filing_submit }}
+                                    {move || if submitting.get() {
+                                        t().filing_submitting
+                                    } else if answers.with(|a| form.with_value(|f| f.fee(a).total.0)) > 0 {
+                                        t().filing_submit_and_pay
+                                    } else {
+                                        t().filing_submit
+                                    }}
                                 </button>
                                 <button type="button" class="button button--secondary" on:click=move |_| go_to(review - 1, None)>{move || t().filing_back}</button>
                             </div>
@@ -546,6 +563,16 @@ fn FilingForm(procedure: Procedure, units: Vec<Unit>, draft: Draft) -> impl Into
             }}
         </div>
     }
+}
+
+/// Leaves the app for another site (the payment gateway).
+pub fn go_external(url: &str) {
+    #[cfg(feature = "csr")]
+    {
+        let _ = window().location().set_href(url);
+    }
+    #[cfg(not(feature = "csr"))]
+    let _ = url;
 }
 
 /// Tries the save again ten seconds later, unless the resident typed meanwhile (which
