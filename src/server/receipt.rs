@@ -312,6 +312,22 @@ pub fn receipt_pdf(input: &SlipInput) -> Result<Vec<u8>, String> {
         Vnd(d.fee_vnd).format_vi()
     };
     w.field("Phí, lệ phí", &fee, width);
+    if d.fee_vnd > 0 {
+        let paid = match &d.payment {
+            Some(p) if p.status == "paid" => format!(
+                "Đã thanh toán trực tuyến{}{}",
+                p.settled_at
+                    .map(|t| format!(" lúc {}", format_vi(t)))
+                    .unwrap_or_default(),
+                p.provider_txn_no
+                    .as_deref()
+                    .map(|n| format!(", mã giao dịch {n}"))
+                    .unwrap_or_default()
+            ),
+            _ => "Chưa thanh toán".to_string(),
+        };
+        w.field("Tình trạng thanh toán", &paid, width);
+    }
 
     // Look-up: QR code on the right, explanation on the left.
     w.y += 8.0;

@@ -218,8 +218,31 @@ both_engines!(
             (1, 1),
             "one timeline note, one notification"
         );
-        // Nothing more to pay.
+        // Nothing more to pay, and the receipt says it was paid.
         assert_eq!(start_payment(&app, &an, &code).await.0, 409);
+        let pdf = app
+            .client
+            .get(app.url(&format!("/files/receipts/{code}.pdf")))
+            .header(
+                "cookie",
+                format!("{}={an}", dichvucong::server::auth::SESSION_COOKIE),
+            )
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let path = std::env::temp_dir().join(format!("dvc-paid-{}-{code}.pdf", std::process::id()));
+        std::fs::write(&path, &pdf).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .args([path.to_str().unwrap(), "-"])
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&path);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Đã thanh toán trực tuyến"), "{text}");
+        assert!(text.contains("mã giao dịch 14000001"), "{text}");
         app.cleanup().await;
     }
 );

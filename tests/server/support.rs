@@ -220,56 +220,7 @@ impl TestApp {
     /// Signs a person in directly (user + session rows, as a completed login leaves them) and
     /// returns the session cookie value. The login flow itself is tested in `auth.rs`.
     pub async fn session_for(&self, who: &Person) -> String {
-        use dichvucong::server::db::identity::ProviderIdentity;
-        let now = chrono::Utc::now();
-        let db = &self.state.db;
-        let user = db
-            .upsert_user(
-                &ProviderIdentity {
-                    issuer: "https://sandbox.vneid.test".into(),
-                    subject: format!("sub-{}", who.cccd),
-                    name: who.name.into(),
-                    cccd: Some(who.cccd.into()),
-                    birthdate: None,
-                    address: None,
-                    identity_level: who.level,
-                    dependents: Vec::new(),
-                },
-                now,
-            )
-            .await
-            .unwrap();
-        if who.admin {
-            db.set_admin(&user.id, true).await.unwrap();
-        }
-        for unit in who.officer_of {
-            let event = dichvucong::server::db::audit::AuditEvent {
-                actor: None,
-                actor_role: "system".into(),
-                actor_unit: None,
-                action: "role_granted".into(),
-                object: Some(user.id.clone()),
-                outcome: "ok",
-                detail: Some(format!("{unit}:officer")),
-            };
-            db.grant_role(&user.id, unit, "officer", now, &event)
-                .await
-                .unwrap();
-        }
-        let token = format!("test-session-{}-{}", who.cccd, tempfile_dir::uuid_like());
-        let staff = who.admin || !who.officer_of.is_empty();
-        db.create_session(
-            &dichvucong::server::auth::token_hash(&token),
-            &user.id,
-            staff,
-            who.level,
-            now - chrono::Duration::minutes(who.login_minutes_ago),
-            "id-token",
-            now,
-        )
-        .await
-        .unwrap();
-        token
+        create_session(&self.state.db, who).await
     }
 
     pub async fn cleanup(mut self) {
@@ -361,4 +312,58 @@ pub async fn clear_of_window_edge(window_secs: i64, margin_secs: i64) {
     if left < margin_secs {
         tokio::time::sleep(std::time::Duration::from_secs((left + 1) as u64)).await;
     }
+}
+
+/// Signs a person in directly against a database (user + session rows) and returns the
+/// session cookie value.
+pub async fn create_session(db: &Db, who: &Person) -> String {
+    use dichvucong::server::db::identity::ProviderIdentity;
+    let now = chrono::Utc::now();
+    let user = db
+        .upsert_user(
+            &ProviderIdentity {
+                issuer: "https://sandbox.vneid.test".into(),
+                subject: format!("sub-{}", who.cccd),
+                name: who.name.into(),
+                cccd: Some(who.cccd.into()),
+                birthdate: None,
+                address: None,
+                identity_level: who.level,
+                dependents: Vec::new(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    if who.admin {
+        db.set_admin(&user.id, true).await.unwrap();
+    }
+    for unit in who.officer_of {
+        let event = dichvucong::server::db::audit::AuditEvent {
+            actor: None,
+            actor_role: "system".into(),
+            actor_unit: None,
+            action: "role_granted".into(),
+            object: Some(user.id.clone()),
+            outcome: "ok",
+            detail: Some(format!("{unit}:officer")),
+        };
+        db.grant_role(&user.id, unit, "officer", now, &event)
+            .await
+            .unwrap();
+    }
+    let token = format!("test-session-{}-{}", who.cccd, tempfile_dir::uuid_like());
+    let staff = who.admin || !who.officer_of.is_empty();
+    db.create_session(
+        &dichvucong::server::auth::token_hash(&token),
+        &user.id,
+        staff,
+        who.level,
+        now - chrono::Duration::minutes(who.login_minutes_ago),
+        "id-token",
+        now,
+    )
+    .await
+    .unwrap();
+    token
 }
