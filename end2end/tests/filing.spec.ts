@@ -14,6 +14,22 @@ async function signInFromPrompt(page: Page, name: string) {
   await page.getByRole("button", { name: new RegExp(name) }).click();
 }
 
+/** A real JPEG photo padded with comment segments to about `size` bytes. */
+function bigPhoto(size: number): Buffer {
+  const photo = readFileSync(`${fixtures}/giay-chung-sinh.jpg`);
+  const parts: Buffer[] = [photo.subarray(0, 2)];
+  let total = photo.length;
+  while (total < size) {
+    const seg = Buffer.alloc(0xea62 + 2, 0x2e);
+    seg.writeUInt16BE(0xfffe, 0);
+    seg.writeUInt16BE(0xea62, 2);
+    parts.push(seg);
+    total += seg.length;
+  }
+  parts.push(photo.subarray(2));
+  return Buffer.concat(parts);
+}
+
 async function continueTo(page: Page, title: string) {
   await page.getByRole("button", { name: "Tiếp tục" }).click();
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
@@ -169,8 +185,21 @@ test("typing offline is kept, saved when back online, and carried on from anothe
   await page.context().setOffline(true);
   await page.getByLabel("Thư điện tử").fill("binh@example.vn");
   await expect(page.getByText(/Chưa có kết nối mạng/)).toBeVisible();
-  const local = await page.evaluate(() => JSON.stringify(localStorage));
-  expect(local).toContain("binh@example.vn");
+  // Kept in the phone's IndexedDB.
+  await expect
+    .poll(() =>
+      page.evaluate(
+        () =>
+          new Promise<string>((resolve) => {
+            const open = indexedDB.open("dichvucong");
+            open.onsuccess = () => {
+              const all = open.result.transaction("drafts").objectStore("drafts").getAll();
+              all.onsuccess = () => resolve(JSON.stringify(all.result));
+            };
+          }),
+      ),
+    )
+    .toContain("binh@example.vn");
   // Back online: saved without the resident doing anything.
   await page.context().setOffline(false);
   await expect(page.getByText(/Đã lưu nháp lúc/)).toBeVisible({ timeout: 30_000 });
@@ -227,4 +256,75 @@ test("typing offline is kept, saved when back online, and carried on from anothe
   await expect(second.getByText(/Đã thanh toán 20\.000 ₫/)).toBeVisible();
   await expect(second.locator(".panel__code")).toHaveText(/^00004-\d{6}-\d{4}$/);
   await other.close();
+});
+
+test("a tenant registers temporary residence with a household member, a document and the fee", async ({ page }) => {
+  await page.goto("/thu-tuc/dang-ky-tam-tru");
+  await page.getByRole("link", { name: "Nộp hồ sơ trực tuyến" }).click();
+  await signInFromPrompt(page, "Trần Thị Bình");
+  await page.getByLabel("Xã, phường tiếp nhận").selectOption({ label: "Phường Ba Đình" });
+  await continueTo(page, "Người kê khai");
+  await expect(page.getByRole("group", { name: "Người đề nghị đăng ký tạm trú" }).getByLabel("Họ, chữ đệm và tên")).toHaveValue("Trần Thị Bình");
+  await page.getByLabel("Số điện thoại").fill("0987 654 321");
+  await page.getByRole("radio", { name: "Cá nhân, hộ gia đình" }).check();
+  await continueTo(page, "Nơi đề nghị đăng ký tạm trú");
+
+  const where = page.getByRole("group", { name: "Địa chỉ chỗ ở đề nghị đăng ký tạm trú" });
+  await where.getByLabel("Xã, phường (Hà Nội)").selectOption({ label: "Phường Ba Đình" });
+  await where.getByLabel("Số nhà, ngõ, đường phố, thôn, xóm").fill("Số 5 ngõ 12 phố Đội Cấn");
+  await page.getByLabel("Chỗ ở", { exact: true }).selectOption({ label: "Thuê, mượn, ở nhờ" });
+  await page.getByLabel("Họ, chữ đệm và tên chủ sở hữu chỗ ở").fill("Phạm Văn Chủ");
+  await page.getByLabel("Số điện thoại của chủ sở hữu").fill("0904 111 222");
+  await page.getByRole("radio", { name: /Đứng tên chủ hộ/ }).check();
+  const nextYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel("Tạm trú đến ngày").fill(nextYear);
+  await page.getByLabel("Mục đích tạm trú").selectOption({ label: "Lao động, làm việc" });
+  await continueTo(page, "Thành viên cùng đăng ký");
+
+  // A repeatable group: her daughter registers with her.
+  await page.getByRole("button", { name: "Thêm thành viên" }).click();
+  const member = page.locator(".group-entry").first();
+  await expect(member.getByRole("heading", { name: "Thành viên 1" })).toBeVisible();
+  await member.getByLabel("Họ, chữ đệm và tên").fill("Nguyễn Gia Hân");
+  await member.getByLabel("Ngày, tháng, năm sinh").fill("2015-06-01");
+  await member.getByRole("radio", { name: "Nữ" }).check();
+  // A mistyped number is caught on this page, next to the entry it belongs to.
+  await member.getByLabel("Số định danh cá nhân").fill("00131500077");
+  await member.getByLabel("Mối quan hệ với chủ hộ").fill("Con");
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Có lỗi cần sửa" })).toContainText("Số định danh cá nhân gồm đúng 12 chữ số.");
+  await expect(member.getByText("Số định danh cá nhân gồm đúng 12 chữ số.")).toBeVisible();
+  await member.getByLabel("Số định danh cá nhân").fill("001315000777");
+  await page.getByLabel("Ghi chú").fill("Hai mẹ con thuê nhà để đi làm và đi học.\nLiên hệ buổi tối.");
+  await continueTo(page, "Lệ phí và nhận kết quả");
+  await page.getByRole("radio", { name: "Không thuộc đối tượng miễn" }).check();
+  await page.getByRole("radio", { name: /Thông báo điện tử trên VNeID/ }).check();
+  await page.getByRole("checkbox", { name: /Tôi cam đoan/ }).check();
+  await continueTo(page, "Tải lên giấy tờ");
+  await page
+    .getByRole("group", { name: /Giấy tờ, tài liệu chứng minh chỗ ở hợp pháp/ })
+    .getByLabel("Chọn tệp hoặc chụp ảnh")
+    .setInputFiles(`${fixtures}/van-ban.png`);
+  await expect(page.getByText("van-ban.png")).toBeVisible();
+  // A 3 MB phone photo is scaled down on the phone before it is sent.
+  const proof = page.getByRole("group", { name: /Giấy tờ, tài liệu chứng minh chỗ ở hợp pháp/ });
+  await proof.getByLabel("Chọn tệp hoặc chụp ảnh").setInputFiles({ name: "hop-dong-thue.jpg", mimeType: "image/jpeg", buffer: bigPhoto(3 * 1024 * 1024) });
+  const sent = proof.locator(".file").filter({ hasText: "hop-dong-thue.jpg" });
+  await expect(sent).toBeVisible();
+  await expect(sent).toContainText(/\d+ KB/);
+  await continueTo(page, "Kiểm tra lại thông tin trước khi nộp");
+  await expect(page.getByText(/1\. Nguyễn Gia Hân/)).toBeVisible();
+  await expect(page.getByText("7.000 ₫").first()).toBeVisible();
+  await expectNoAxeViolations(page);
+
+  await page.getByRole("button", { name: "Nộp hồ sơ và thanh toán" }).click();
+  await page.getByRole("button", { name: /Thanh toán \(thẻ ATM NCB/ }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Đã nộp hồ sơ thành công" })).toBeVisible();
+  await expect(page.getByText(/Đã thanh toán 7\.000 ₫/)).toBeVisible();
+  const code = (await page.locator(".panel__code").textContent())!.trim();
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: /Tải Giấy tiếp nhận hồ sơ/ }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(`giay-tiep-nhan-${code}.pdf`);
 });

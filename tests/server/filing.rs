@@ -35,6 +35,22 @@ pub fn birth_answers() -> Value {
     })
 }
 
+/// Saves the complete birth registration into a draft and attaches the birth notice.
+pub async fn fill_birth(app: &TestApp, who: &str, draft_id: &str) {
+    let (status, saved) = save(app, who, draft_id, &birth_answers()).await;
+    assert_eq!(status, 200, "{saved}");
+    crate::uploads::attach(
+        app,
+        who,
+        draft_id,
+        "giay_chung_sinh",
+        "giay.jpg",
+        &crate::uploads::fixture("giay-chung-sinh.jpg"),
+    )
+    .await
+    .unwrap();
+}
+
 async fn json_of(resp: reqwest::Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(Value::Null))
@@ -195,17 +211,7 @@ both_engines!(concurrent_retries_make_one_dossier, |engine| {
     let an = app.session_for(&RESIDENT_A).await;
     let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
     let id = draft["id"].as_str().unwrap().to_string();
-    assert_eq!(save(&app, &an, &id, &birth_answers()).await.0, 200);
-    crate::uploads::attach(
-        &app,
-        &an,
-        &id,
-        "giay_chung_sinh",
-        "giay.jpg",
-        &crate::uploads::fixture("giay-chung-sinh.jpg"),
-    )
-    .await
-    .unwrap();
+    fill_birth(&app, &an, &id).await;
     let calls = (0..5).map(|_| submit(&app, &an, &draft));
     let results = futures_join_all(calls).await;
     let codes: Vec<_> = results
@@ -219,22 +225,7 @@ both_engines!(concurrent_retries_make_one_dossier, |engine| {
     assert_eq!(dossier_count(&app).await, 1);
     // The numbers handed back by the twins were returned: the next dossier is 0002.
     let second = start(&app, &an, "dang-ky-khai-sinh", true).await;
-    assert_eq!(
-        save(&app, &an, second["id"].as_str().unwrap(), &birth_answers())
-            .await
-            .0,
-        200
-    );
-    crate::uploads::attach(
-        &app,
-        &an,
-        second["id"].as_str().unwrap(),
-        "giay_chung_sinh",
-        "giay.jpg",
-        &crate::uploads::fixture("giay-chung-sinh.jpg"),
-    )
-    .await
-    .unwrap();
+    fill_birth(&app, &an, second["id"].as_str().unwrap()).await;
     let (_, code) = submit(&app, &an, &second).await;
     assert!(code.as_str().unwrap().ends_with("-0002"), "{code}");
     app.cleanup().await;
@@ -342,17 +333,7 @@ both_engines!(drafts_and_dossiers_belong_to_their_owner, |engine| {
     let binh = app.session_for(&RESIDENT_B).await;
     let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
     let id = draft["id"].as_str().unwrap().to_string();
-    assert_eq!(save(&app, &an, &id, &birth_answers()).await.0, 200);
-    crate::uploads::attach(
-        &app,
-        &an,
-        &id,
-        "giay_chung_sinh",
-        "giay.jpg",
-        &crate::uploads::fixture("giay-chung-sinh.jpg"),
-    )
-    .await
-    .unwrap();
+    fill_birth(&app, &an, &id).await;
 
     // Bình sees none of An's draft: not by id, not in her list, cannot change or submit it.
     let r = app
@@ -452,22 +433,7 @@ async fn receipt_is_a_real_pdf_with_vietnamese_text_and_a_readable_qr_code() {
     let app = TestApp::spawn(Engine::Sqlite).await;
     let an = app.session_for(&RESIDENT_A).await;
     let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
-    assert_eq!(
-        save(&app, &an, draft["id"].as_str().unwrap(), &birth_answers())
-            .await
-            .0,
-        200
-    );
-    crate::uploads::attach(
-        &app,
-        &an,
-        draft["id"].as_str().unwrap(),
-        "giay_chung_sinh",
-        "giay.jpg",
-        &crate::uploads::fixture("giay-chung-sinh.jpg"),
-    )
-    .await
-    .unwrap();
+    fill_birth(&app, &an, draft["id"].as_str().unwrap()).await;
     let (_, code) = submit(&app, &an, &draft).await;
     let code = code.as_str().unwrap().to_string();
     let resp = app

@@ -45,12 +45,14 @@ fn tr(lang: Lang, b: &Bilingual) -> String {
     lang.pick(&b.vi, &b.en).to_string()
 }
 
-/// The local copy of a draft, kept in the browser's storage under `dvc.draft.<id>`.
-mod local {
+/// The local copy of a draft, kept in the browser's IndexedDB (database `dichvucong`, store
+/// `drafts`, keyed by draft id) so that typing survives a dropped connection, a closed tab
+/// or a dead battery.
+pub(crate) mod local {
     use serde::{Deserialize, Serialize};
 
     /// What is kept on the device.
-    #[derive(Serialize, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     pub struct Copy {
         /// Server revision the copy started from.
         pub revision: i64,
@@ -60,46 +62,105 @@ mod local {
         pub dirty: bool,
     }
 
-    fn key(id: &str) -> String {
-        format!("dvc.draft.{id}")
+    #[cfg(feature = "csr")]
+    mod store {
+        use idb::{DatabaseEvent, Factory, ObjectStoreParams, TransactionMode};
+        use wasm_bindgen::JsValue;
+
+        const STORE: &str = "drafts";
+
+        thread_local! {
+            static DB: std::cell::RefCell<Option<std::rc::Rc<idb::Database>>> = const { std::cell::RefCell::new(None) };
+        }
+
+        async fn open() -> Option<std::rc::Rc<idb::Database>> {
+            if let Some(db) = DB.with(|d| d.borrow().clone()) {
+                return Some(db);
+            }
+            let mut req = Factory::new().ok()?.open("dichvucong", Some(1)).ok()?;
+            req.on_upgrade_needed(|event| {
+                if let Ok(db) = event.database() {
+                    let _ = db.create_object_store(STORE, ObjectStoreParams::new());
+                }
+            });
+            let db = std::rc::Rc::new(req.await.ok()?);
+            DB.with(|d| *d.borrow_mut() = Some(db.clone()));
+            Some(db)
+        }
+
+        pub async fn get(key: &str) -> Option<String> {
+            let db = open().await?;
+            let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).ok()?;
+            let value = tx
+                .object_store(STORE)
+                .ok()?
+                .get(JsValue::from_str(key))
+                .ok()?
+                .await
+                .ok()??;
+            value.as_string()
+        }
+
+        pub async fn put(key: &str, value: Option<&str>) {
+            let Some(db) = open().await else { return };
+            let Ok(tx) = db.transaction(&[STORE], TransactionMode::ReadWrite) else {
+                return;
+            };
+            if let Ok(store) = tx.object_store(STORE) {
+                let k = JsValue::from_str(key);
+                match value {
+                    Some(v) => {
+                        if let Ok(r) = store.put(&JsValue::from_str(v), Some(&k)) {
+                            let _ = r.await;
+                        }
+                    }
+                    None => {
+                        if let Ok(r) = store.delete(k) {
+                            let _ = r.await;
+                        }
+                    }
+                }
+            }
+            if let Ok(tx) = tx.commit() {
+                let _ = tx.await;
+            }
+        }
     }
 
     /// Reads the copy of a draft.
-    pub fn read(id: &str) -> Option<Copy> {
+    pub async fn read(id: &str) -> Option<Copy> {
         #[cfg(feature = "csr")]
         {
-            let s = leptos::prelude::window().local_storage().ok()??;
-            let text = s.get_item(&key(id)).ok()??;
+            let text = store::get(id).await?;
             serde_json::from_str(&text).ok()
         }
         #[cfg(not(feature = "csr"))]
         {
-            let _ = key(id);
+            let _ = id;
             None
         }
     }
 
-    /// Writes the copy of a draft.
+    /// Writes the copy of a draft (in the background).
     pub fn write(id: &str, copy: &Copy) {
         #[cfg(feature = "csr")]
-        if let (Ok(Some(s)), Ok(text)) = (
-            leptos::prelude::window().local_storage(),
-            serde_json::to_string(copy),
-        ) {
-            let _ = s.set_item(&key(id), &text);
+        if let Ok(text) = serde_json::to_string(copy) {
+            let id = id.to_string();
+            leptos::task::spawn_local(async move { store::put(&id, Some(&text)).await });
         }
         #[cfg(not(feature = "csr"))]
-        let _ = (key(id), copy.dirty);
+        let _ = (id, copy.dirty);
     }
 
     /// Forgets the copy (after submission).
     pub fn remove(id: &str) {
         #[cfg(feature = "csr")]
-        if let Ok(Some(s)) = leptos::prelude::window().local_storage() {
-            let _ = s.remove_item(&key(id));
+        {
+            let id = id.to_string();
+            leptos::task::spawn_local(async move { store::put(&id, None).await });
         }
         #[cfg(not(feature = "csr"))]
-        let _ = key(id);
+        let _ = id;
     }
 }
 
@@ -141,13 +202,14 @@ fn FilingLoader(slug: String, draft_id: Option<String>, fresh: bool) -> impl Int
                 Some(id) => get_draft(DraftId { id }).await?,
                 None => start_filing(StartRequest { slug, fresh }).await?,
             };
-            Ok::<_, AppError>((procedure, units, draft))
+            let kept = local::read(&draft.id).await;
+            Ok::<_, AppError>((procedure, units, draft, kept))
         }
     });
     view! {
         <Suspense fallback=move || view! { <div class="page"><p class="loading">{move || i18n.t().catalog_loading}</p></div> }>
             {move || data.get().map(|r| match r {
-                Ok((p, units, draft)) => view! { <FilingForm procedure=p units=units draft=draft /> }.into_any(),
+                Ok((p, units, draft, kept)) => view! { <FilingForm procedure=p units=units draft=draft kept=kept /> }.into_any(),
                 Err(e) => view! {
                     <div class="page">
                         <LoadError error=e whole_page=true on_retry=Callback::new(move |_| data.refetch()) />
@@ -205,7 +267,13 @@ impl FormCx {
 }
 
 #[component]
-fn FilingForm(procedure: Procedure, units: Vec<Unit>, draft: Draft) -> impl IntoView {
+fn FilingForm(
+    procedure: Procedure,
+    units: Vec<Unit>,
+    draft: Draft,
+    /// The copy kept on this device, if any.
+    kept: Option<local::Copy>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || i18n.t();
     let navigate = StoredValue::new(use_navigate());
@@ -226,7 +294,7 @@ fn FilingForm(procedure: Procedure, units: Vec<Unit>, draft: Draft) -> impl Into
 
     // A newer unsaved copy on this device wins over the server's (typed offline, or the
     // page closed before the save); a newer server copy (another device) wins otherwise.
-    let (initial, pending) = match local::read(&draft.id) {
+    let (initial, pending) = match kept {
         Some(c) if c.dirty && c.revision >= draft.revision => (c.answers, true),
         _ => (draft.answers.clone(), false),
     };
@@ -825,89 +893,30 @@ fn field_body(cx: FormCx, f: Field, path: String) -> AnyView {
             .into_any();
         }
         Kind::Address => {
-            let unit = Field {
-                id: "unit".into(),
-                label: Bilingual {
-                    vi: t_vi(|t| t.filing_address_unit),
-                    en: t_en(|t| t.filing_address_unit),
-                },
-                hint: None,
-                kind: Kind::Unit,
-                required: true,
-                when: None,
-                prefill: None,
-                opts: Default::default(),
-            };
-            let street = Field {
-                id: "street".into(),
-                label: Bilingual {
-                    vi: t_vi(|t| t.filing_address_street),
-                    en: t_en(|t| t.filing_address_street),
-                },
-                kind: Kind::Text,
-                ..unit.clone()
-            };
-            return compound(cx, &f, &id, &path, label, vec![unit, street]);
+            let parts = vec![
+                part("unit", |t| t.filing_address_unit, Kind::Unit, true),
+                part("street", |t| t.filing_address_street, Kind::Text, true),
+            ];
+            return compound(cx, &f, &id, &path, label, parts);
         }
         Kind::Person => {
-            let base = Field {
-                id: "name".into(),
-                label: Bilingual {
-                    vi: t_vi(|t| t.filing_person_name),
-                    en: t_en(|t| t.filing_person_name),
-                },
-                hint: None,
-                kind: Kind::Text,
-                required: true,
-                when: None,
-                prefill: None,
-                opts: Default::default(),
-            };
-            let birth = Field {
-                id: "birth_date".into(),
-                label: Bilingual {
-                    vi: t_vi(|t| t.filing_person_birth),
-                    en: t_en(|t| t.filing_person_birth),
-                },
-                kind: Kind::Date,
-                ..base.clone()
-            };
-            let mut sex = Field {
-                id: "sex".into(),
-                label: Bilingual {
-                    vi: t_vi(|t| t.filing_person_sex),
-                    en: t_en(|t| t.filing_person_sex),
-                },
-                kind: Kind::Radio,
-                ..base.clone()
-            };
+            let mut sex = part("sex", |t| t.filing_person_sex, Kind::Radio, true);
             sex.opts.options = vec![
-                crate::domain::form::Choice {
-                    value: "male".into(),
-                    label: Bilingual {
-                        vi: t_vi(|t| t.filing_male),
-                        en: t_en(|t| t.filing_male),
-                    },
-                },
-                crate::domain::form::Choice {
-                    value: "female".into(),
-                    label: Bilingual {
-                        vi: t_vi(|t| t.filing_female),
-                        en: t_en(|t| t.filing_female),
-                    },
-                },
+                choice("male", |t| t.filing_male),
+                choice("female", |t| t.filing_female),
             ];
-            let idn = Field {
-                id: "id_number".into(),
-                label: Bilingual {
-                    vi: t_vi(|t| t.filing_person_id),
-                    en: t_en(|t| t.filing_person_id),
-                },
-                kind: Kind::IdNumber,
-                required: f.opts.id_required,
-                ..base.clone()
-            };
-            return compound(cx, &f, &id, &path, label, vec![base, birth, sex, idn]);
+            let parts = vec![
+                part("name", |t| t.filing_person_name, Kind::Text, true),
+                part("birth_date", |t| t.filing_person_birth, Kind::Date, true),
+                sex,
+                part(
+                    "id_number",
+                    |t| t.filing_person_id,
+                    Kind::IdNumber,
+                    f.opts.id_required,
+                ),
+            ];
+            return compound(cx, &f, &id, &path, label, parts);
         }
         Kind::Group => return group_body(cx, f, id, path, label),
     };
@@ -922,12 +931,34 @@ fn field_body(cx: FormCx, f: Field, path: String) -> AnyView {
     .into_any()
 }
 
-fn t_vi(pick: fn(&crate::ui::i18n::Messages) -> &'static str) -> String {
-    pick(Lang::Vi.messages()).to_string()
+type Pick = fn(&crate::ui::i18n::Messages) -> &'static str;
+
+fn both(pick: Pick) -> Bilingual {
+    Bilingual {
+        vi: pick(Lang::Vi.messages()).to_string(),
+        en: pick(Lang::En.messages()).to_string(),
+    }
 }
 
-fn t_en(pick: fn(&crate::ui::i18n::Messages) -> &'static str) -> String {
-    pick(Lang::En.messages()).to_string()
+/// A sub-field of a person or an address, labelled from the message tables.
+fn part(id: &str, label: Pick, kind: Kind, required: bool) -> Field {
+    Field {
+        id: id.into(),
+        label: both(label),
+        hint: None,
+        kind,
+        required,
+        when: None,
+        prefill: None,
+        opts: Default::default(),
+    }
+}
+
+fn choice(value: &str, label: Pick) -> crate::domain::form::Choice {
+    crate::domain::form::Choice {
+        value: value.into(),
+        label: both(label),
+    }
 }
 
 /// A person or an address: a fieldset of sub-fields stored under one answer.
@@ -1389,7 +1420,7 @@ fn DocumentsStep(
                         <ul class="plain files">
                             {move || uploads.get().into_iter().filter(|u| u.slot == slot_a).map(|u| {
                                 let uid = u.id.clone();
-                                let size = format!("{:.1} MB", u.size as f64 / 1_048_576.0);
+                                let size = if u.size < 1_048_576 { format!("{} KB", (u.size + 1023) / 1024) } else { format!("{:.1} MB", u.size as f64 / 1_048_576.0) };
                                 view! {
                                     <li class="file">
                                         <span class="file__name">{u.name.clone()}</span>
