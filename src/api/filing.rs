@@ -152,7 +152,7 @@ pub struct SubmitRequest {
 pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
     use crate::domain::calendar::{Calendar, from_local, to_local};
     use crate::domain::filing::Channel;
-    use crate::domain::form::{Ctx, validate};
+    use crate::domain::form::{Ctx, check_documents, validate};
     use crate::server::db::filing::NewDossier;
     use crate::server::{ctx, policy::Action, rate_limit};
     let cx = ctx::request().await?;
@@ -196,37 +196,26 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
         today: local.date(),
         unit_exists: &unit_exists,
     };
-    let mut errors = match validate(&procedure.form, &draft.answers, &vctx) {
-        Ok(_) => Vec::new(),
-        Err(e) => e,
-    };
-    // Every required document of these answers is attached, within its count.
+    let checked = validate(&procedure.form, &draft.answers, &vctx);
     let uploads = db
         .draft_uploads(&me.user_id, &draft.id)
         .await
         .map_err(|e| cx.internal(e))?;
-    for slot in procedure.form.documents_for(&draft.answers) {
-        let n = uploads
+    let files = |slot: &str| {
+        uploads
             .iter()
-            .filter(|u| u.slot == slot.id && u.complete)
-            .count();
-        if slot.required && n == 0 {
-            errors.push(crate::domain::field_error::FieldError::new(
-                format!("doc.{}", slot.id),
-                "required",
-            ));
-        } else if n > slot.max_files as usize {
-            errors.push(crate::domain::field_error::FieldError::new(
-                format!("doc.{}", slot.id),
-                "too_many_files",
-            ));
+            .filter(|u| u.slot == slot && u.complete)
+            .count()
+    };
+    let missing = check_documents(&procedure.form, &draft.answers, &files);
+    let clean = match checked {
+        Ok(clean) if missing.is_empty() => clean,
+        Ok(_) => return Err(AppError::Validation { fields: missing }),
+        Err(mut fields) => {
+            fields.extend(missing);
+            return Err(AppError::Validation { fields });
         }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation { fields: errors });
-    }
-    let clean = validate(&procedure.form, &draft.answers, &vctx)
-        .map_err(|fields| AppError::Validation { fields })?;
+    };
     let unit_code = clean
         .get("receiving_unit")
         .and_then(|v| v.as_str())
@@ -315,16 +304,9 @@ pub async fn start_payment(req: DossierCodeReq) -> Result<String, AppError> {
         return Err(AppError::Conflict);
     }
     rate_limit::check(db, rate_limit::PAYMENTS_PER_USER, &me.user_id).await?;
-    let id: String = crate::with_db!(db, pool => {
-        sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1")
-            .bind(&dossier.code)
-            .fetch_one(pool)
-            .await
-            .map_err(|e| cx.internal(e))?
-    });
     let now = chrono::Utc::now();
     let payment = db
-        .create_payment(&id, dossier.fee_vnd, now)
+        .create_payment(&dossier.code, dossier.fee_vnd, now)
         .await
         .map_err(|e| cx.internal(e))?;
     let return_url = format!(

@@ -725,6 +725,28 @@ pub fn validate(form: &FormDef, answers: &Answers, ctx: &Ctx) -> Result<Answers,
     }
 }
 
+/// Checks the attachments these answers call for: each required document has a file, and no
+/// document has more files than it allows. `files(slot)` counts the complete files of a slot.
+pub fn check_documents(
+    form: &FormDef,
+    answers: &Answers,
+    files: &dyn Fn(&str) -> usize,
+) -> Vec<FieldError> {
+    form.documents_for(answers)
+        .filter_map(|d| {
+            let n = files(&d.id);
+            let path = format!("doc.{}", d.id);
+            if d.required && n == 0 {
+                Some(FieldError::new(path, "required"))
+            } else if n > d.max_files as usize {
+                Some(FieldError::new(path, "too_many_files"))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// Validates only the fields of one section (the page the resident is on).
 pub fn validate_section(
     form: &FormDef,
@@ -1710,6 +1732,57 @@ mod tests {
         assert_eq!(a["id"], "001191012346");
         assert_eq!(a["mother"]["sex"], "female", "sex read from the ID number");
         assert_eq!(a["mother"]["birth_date"], "1991-03-02");
+    }
+
+    #[test]
+    fn documents_follow_the_answers() {
+        let mut form = every_type();
+        form.documents = vec![
+            DocumentSlot {
+                id: "id_card".into(),
+                label: b("ID card"),
+                hint: None,
+                accepts: vec![FileKind::Jpeg],
+                max_kb: 100,
+                max_files: 2,
+                required: true,
+                when: None,
+            },
+            DocumentSlot {
+                id: "visa".into(),
+                label: b("Visa"),
+                hint: None,
+                accepts: vec![FileKind::Pdf],
+                max_kb: 100,
+                max_files: 1,
+                required: true,
+                when: Some(Condition {
+                    field: "nationality".into(),
+                    equals: "other".into(),
+                }),
+            },
+        ];
+        form.check().unwrap();
+        let a = good().as_object().unwrap().clone();
+        let none = |_: &str| 0;
+        assert_eq!(
+            check_documents(&form, &a, &none),
+            vec![FieldError::new("doc.id_card", "required")],
+            "the visa is not asked of a Vietnamese national"
+        );
+        let three = |s: &str| if s == "id_card" { 3 } else { 0 };
+        assert_eq!(
+            check_documents(&form, &a, &three),
+            vec![FieldError::new("doc.id_card", "too_many_files")]
+        );
+        let mut foreign = a.clone();
+        foreign.insert("nationality".into(), json!("other"));
+        let one = |_: &str| 1;
+        assert_eq!(check_documents(&form, &foreign, &one), vec![]);
+        assert_eq!(
+            check_documents(&form, &foreign, &|s: &str| usize::from(s == "id_card")),
+            vec![FieldError::new("doc.visa", "required")]
+        );
     }
 
     #[test]

@@ -243,14 +243,7 @@ pub async fn put_chunk(
 /// the slot is unknown.
 async fn slot_rules(state: &AppState, user_id: &str, upload_id: &str) -> Option<Vec<FileKind>> {
     let db = &state.db;
-    let (draft_id, slot): (Option<String>, String) = crate::with_db!(db, pool => {
-        sqlx::query_as("SELECT draft_id, slot FROM uploads WHERE id = $1 AND user_id = $2")
-            .bind(upload_id)
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await
-            .ok()??
-    });
+    let (draft_id, slot) = db.upload_slot(user_id, upload_id).await.ok()??;
     let draft = db.draft(user_id, &draft_id?).await.ok()??;
     let p = db.procedure_by_slug(&draft.procedure_slug).await.ok()??;
     p.form

@@ -43,16 +43,22 @@ impl Db {
         }))
     }
 
-    /// A new pending attempt for a dossier.
+    /// A new pending attempt for the dossier with this code.
     pub async fn create_payment(
         &self,
-        dossier_id: &str,
+        dossier_code: &str,
         amount_vnd: i64,
         now: DateTime<Utc>,
     ) -> Result<Payment, DbError> {
+        let dossier_id: String = with_db!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1")
+                .bind(dossier_code)
+                .fetch_one(pool)
+                .await?
+        });
         let p = Payment {
             id: uuid::Uuid::now_v7().to_string(),
-            dossier_id: dossier_id.into(),
+            dossier_id,
             // Letters and digits only, as gateways expect of an order reference.
             txn_ref: uuid::Uuid::new_v4().simple().to_string()[..20].to_string(),
             amount_vnd,

@@ -79,6 +79,21 @@ impl Db {
         Ok(row.map(view))
     }
 
+    /// The draft and document slot of one of the user's uploads.
+    pub async fn upload_slot(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> Result<Option<(Option<String>, String)>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_as("SELECT draft_id, slot FROM uploads WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
     /// The uploads of one of the user's drafts, oldest first.
     pub async fn draft_uploads(
         &self,

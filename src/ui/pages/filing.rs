@@ -16,8 +16,8 @@ use crate::domain::catalog::{Bilingual, Procedure, Unit};
 use crate::domain::field_error::FieldError;
 use crate::domain::filing::Draft;
 use crate::domain::form::{
-    Answers, Ctx, Field, FormDef, Kind, display, holds, set_value_at, validate, validate_section,
-    value_at,
+    Answers, Ctx, Field, FormDef, Kind, check_documents, display, holds, set_value_at, validate,
+    validate_section, value_at,
 };
 use crate::domain::money::Vnd;
 use crate::domain::upload::UploadView;
@@ -436,17 +436,11 @@ fn FilingForm(
         }
     });
     let docs_continue = move || {
-        let missing: Vec<FieldError> = answers.with_untracked(|a| {
-            form.with_value(|f| {
-                f.documents_for(a)
-                    .filter(|d| d.required)
-                    .filter(|d| {
-                        uploads.with_untracked(|u| !u.iter().any(|u| u.slot == d.id && u.complete))
-                    })
-                    .map(|d| FieldError::new(format!("doc.{}", d.id), "required"))
-                    .collect()
-            })
-        });
+        let files = |slot: &str| {
+            uploads.with_untracked(|u| u.iter().filter(|u| u.slot == slot && u.complete).count())
+        };
+        let missing =
+            answers.with_untracked(|a| form.with_value(|f| check_documents(f, a, &files)));
         if missing.is_empty() {
             go_to(review, None);
         } else {
