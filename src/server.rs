@@ -10,6 +10,7 @@ pub mod payment;
 pub mod policy;
 pub mod rate_limit;
 pub mod receipt;
+pub mod s3;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
@@ -51,7 +52,16 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             "".into()
         }
     };
-    let files = uploads::FileStore::new(config.files_dir.clone())?;
+    let files = match &config.files_s3_endpoint {
+        Some(endpoint) => uploads::FileStore::S3(s3::S3::new(s3::S3Config {
+            endpoint: endpoint.clone(),
+            bucket: config.files_s3_bucket.clone(),
+            region: config.files_s3_region.clone(),
+            access_key: config.files_s3_access_key.clone(),
+            secret_key: config.files_s3_secret_key.clone(),
+        })),
+        None => uploads::FileStore::local(config.files_dir.clone())?,
+    };
     Ok(AppState {
         db,
         config: Arc::new(config),

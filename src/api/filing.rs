@@ -208,11 +208,25 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
             .count()
     };
     let missing = check_documents(&procedure.form, &draft.answers, &files);
-    let clean = match checked {
-        Ok(clean) if missing.is_empty() => clean,
-        Ok(_) => return Err(AppError::Validation { fields: missing }),
+    let fields = match checked {
+        Ok(clean) if missing.is_empty() => Ok(clean),
+        Ok(_) => Err(missing),
         Err(mut fields) => {
             fields.extend(missing);
+            Err(fields)
+        }
+    };
+    let clean = match fields {
+        Ok(clean) => clean,
+        Err(fields) => {
+            // A twin request may have filed this draft meanwhile (taking its files along).
+            if let Some(code) = db
+                .dossier_by_key(&me.user_id, &req.idempotency_key)
+                .await
+                .map_err(|e| cx.internal(e))?
+            {
+                return Ok(code);
+            }
             return Err(AppError::Validation { fields });
         }
     };

@@ -36,6 +36,32 @@ pub struct Config {
     #[arg(long, env = "DVC_FILES_DIR", default_value = "var/files")]
     pub files_dir: PathBuf,
 
+    /// S3-compatible endpoint for attached files (e.g. `http://127.0.0.1:9000`); when set,
+    /// files go to the bucket instead of `DVC_FILES_DIR`, so several instances share them.
+    #[arg(long, env = "DVC_FILES_S3_ENDPOINT")]
+    pub files_s3_endpoint: Option<String>,
+
+    /// Bucket for attached files.
+    #[arg(long, env = "DVC_FILES_S3_BUCKET", default_value = "dichvucong")]
+    pub files_s3_bucket: String,
+
+    /// Region used in S3 signatures.
+    #[arg(long, env = "DVC_FILES_S3_REGION", default_value = "us-east-1")]
+    pub files_s3_region: String,
+
+    /// S3 access key id.
+    #[arg(long, env = "DVC_FILES_S3_ACCESS_KEY", default_value = "")]
+    pub files_s3_access_key: String,
+
+    /// S3 secret access key.
+    #[arg(
+        long,
+        env = "DVC_FILES_S3_SECRET_KEY",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub files_s3_secret_key: String,
+
     /// The payment gateway's payment page (VNPay protocol). Default: the local sandbox.
     #[arg(
         long,

@@ -23,51 +23,193 @@ use tokio::io::AsyncWriteExt;
 /// Header carrying the byte offset of the piece being sent.
 pub const OFFSET_HEADER: &str = "upload-offset";
 
-/// Where files are kept on disk.
+/// Where files are kept: a local folder (default) or an S3-compatible bucket
+/// (`DVC_FILES_S3_ENDPOINT`, for several server instances sharing the files).
+///
+/// Local: pieces are appended to `partial/<id>` (flushed to disk before the row moves) and
+/// the finished file is renamed to `stored/<id>`. S3: each piece is its own object
+/// `partial/<id>/<offset>`, so any instance can take the next piece; the finished file is
+/// written as `stored/<id>` and the pieces are deleted.
 #[derive(Debug, Clone)]
-pub struct FileStore {
-    root: PathBuf,
+pub enum FileStore {
+    /// A folder on this machine.
+    Local {
+        /// The folder.
+        root: PathBuf,
+    },
+    /// An S3-compatible bucket.
+    S3(crate::server::s3::S3),
 }
 
 fn safe_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+type StoreResult<T> = Result<T, String>;
+
 impl FileStore {
     /// A store under `root` (created if missing).
-    pub fn new(root: PathBuf) -> std::io::Result<FileStore> {
+    pub fn local(root: PathBuf) -> std::io::Result<FileStore> {
         std::fs::create_dir_all(root.join("partial"))?;
         std::fs::create_dir_all(root.join("stored"))?;
-        Ok(FileStore { root })
+        Ok(FileStore::Local { root })
     }
 
-    fn partial(&self, id: &str) -> PathBuf {
-        self.root.join("partial").join(id)
+    fn partial_path(root: &std::path::Path, id: &str) -> PathBuf {
+        root.join("partial").join(id)
     }
 
-    /// Path of a complete file.
-    pub fn stored(&self, id: &str) -> PathBuf {
-        self.root.join("stored").join(id)
+    fn stored_path(root: &std::path::Path, id: &str) -> PathBuf {
+        root.join("stored").join(id)
     }
 
-    /// Removes both forms of a file, if present.
-    pub async fn remove(&self, id: &str) {
-        if safe_id(id) {
-            let _ = tokio::fs::remove_file(self.partial(id)).await;
-            let _ = tokio::fs::remove_file(self.stored(id)).await;
+    /// Keeps the piece starting at `offset`.
+    pub async fn append(&self, id: &str, offset: i64, bytes: &[u8]) -> StoreResult<()> {
+        match self {
+            FileStore::Local { root } => {
+                let path = Self::partial_path(root, id);
+                let write = async {
+                    let mut f = tokio::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)
+                        .await?;
+                    // A piece written before a crash but never recorded is cut off again.
+                    f.set_len(offset as u64).await?;
+                    f.write_all(bytes).await?;
+                    f.sync_all().await
+                };
+                write.await.map_err(|e| e.to_string())
+            }
+            FileStore::S3(s3) => s3
+                .put(&format!("partial/{id}/{offset:012}"), bytes.to_vec())
+                .await
+                .map_err(|e| e.to_string()),
         }
     }
 
-    /// File names on disk (partial and stored) — for the orphan sweep.
-    pub async fn ids_on_disk(&self) -> Vec<String> {
+    /// All pieces received so far, in order.
+    pub async fn assemble(&self, id: &str) -> StoreResult<Vec<u8>> {
+        match self {
+            FileStore::Local { root } => tokio::fs::read(Self::partial_path(root, id))
+                .await
+                .map_err(|e| e.to_string()),
+            FileStore::S3(s3) => {
+                let mut out = Vec::new();
+                for key in s3
+                    .list(&format!("partial/{id}/"))
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    let offset: usize = key
+                        .rsplit('/')
+                        .next()
+                        .and_then(|o| o.parse().ok())
+                        .unwrap_or(usize::MAX);
+                    // Only the pieces that continue the file (a piece re-sent after a lost
+                    // answer replaces its own object, so there are no others).
+                    if offset != out.len() {
+                        return Err(format!("piece {key} does not follow {} bytes", out.len()));
+                    }
+                    let piece = s3
+                        .get(&key)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .unwrap_or_default();
+                    out.extend_from_slice(&piece);
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Makes the checked file the stored one and drops its pieces.
+    pub async fn commit(&self, id: &str, bytes: &[u8]) -> StoreResult<()> {
+        match self {
+            FileStore::Local { root } => {
+                let stored = Self::stored_path(root, id);
+                tokio::fs::rename(Self::partial_path(root, id), &stored)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // The rename itself is made durable by syncing the directory.
+                if let Some(dir) = stored.parent()
+                    && let Ok(d) = tokio::fs::File::open(dir).await
+                {
+                    let _ = d.sync_all().await;
+                }
+                Ok(())
+            }
+            FileStore::S3(s3) => {
+                s3.put(&format!("stored/{id}"), bytes.to_vec())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.remove_pieces(s3, id).await;
+                Ok(())
+            }
+        }
+    }
+
+    async fn remove_pieces(&self, s3: &crate::server::s3::S3, id: &str) {
+        if let Ok(keys) = s3.list(&format!("partial/{id}/")).await {
+            for k in keys {
+                let _ = s3.delete(&k).await;
+            }
+        }
+    }
+
+    /// A stored file.
+    pub async fn read(&self, id: &str) -> Option<Vec<u8>> {
+        if !safe_id(id) {
+            return None;
+        }
+        match self {
+            FileStore::Local { root } => tokio::fs::read(Self::stored_path(root, id)).await.ok(),
+            FileStore::S3(s3) => s3.get(&format!("stored/{id}")).await.ok().flatten(),
+        }
+    }
+
+    /// Removes a file in any state, if present.
+    pub async fn remove(&self, id: &str) {
+        if !safe_id(id) {
+            return;
+        }
+        match self {
+            FileStore::Local { root } => {
+                let _ = tokio::fs::remove_file(Self::partial_path(root, id)).await;
+                let _ = tokio::fs::remove_file(Self::stored_path(root, id)).await;
+            }
+            FileStore::S3(s3) => {
+                let _ = s3.delete(&format!("stored/{id}")).await;
+                self.remove_pieces(s3, id).await;
+            }
+        }
+    }
+
+    /// Ids of every file kept (partial or stored) — for the orphan sweep.
+    pub async fn ids(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for dir in ["partial", "stored"] {
-            if let Ok(mut rd) = tokio::fs::read_dir(self.root.join(dir)).await {
-                while let Ok(Some(e)) = rd.next_entry().await {
-                    if let Some(n) = e.file_name().to_str() {
-                        out.push(n.to_string());
+        match self {
+            FileStore::Local { root } => {
+                for dir in ["partial", "stored"] {
+                    if let Ok(mut rd) = tokio::fs::read_dir(root.join(dir)).await {
+                        while let Ok(Some(e)) = rd.next_entry().await {
+                            if let Some(n) = e.file_name().to_str() {
+                                out.push(n.to_string());
+                            }
+                        }
                     }
                 }
+            }
+            FileStore::S3(s3) => {
+                for prefix in ["partial/", "stored/"] {
+                    for key in s3.list(prefix).await.unwrap_or_default() {
+                        if let Some(id) = key.strip_prefix(prefix).and_then(|r| r.split('/').next())
+                        {
+                            out.push(id.to_string());
+                        }
+                    }
+                }
+                out.dedup();
             }
         }
         out
@@ -185,19 +327,7 @@ pub async fn put_chunk(
             }
         }
     }
-    let path = state.files.partial(&id);
-    let write = async {
-        let mut f = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .await?;
-        // A piece written before a crash but never recorded is cut off again.
-        f.set_len(up.received as u64).await?;
-        f.write_all(&bytes).await?;
-        f.sync_all().await
-    };
-    if let Err(e) = write.await {
+    if let Err(e) = state.files.append(&id, up.received, &bytes).await {
         return internal(e);
     }
     let now = chrono::Utc::now();
@@ -253,25 +383,17 @@ async fn slot_rules(state: &AppState, user_id: &str, upload_id: &str) -> Option<
         .map(|d| d.accepts.clone())
 }
 
-/// Checks the complete file and moves it to `stored/`. `Err(Ok(_))` is a refusal.
+/// Checks the complete file and keeps it. `Err(Ok(_))` is a refusal.
 async fn finish(
     state: &AppState,
     id: &str,
     kind: Option<FileKind>,
-) -> Result<String, Result<Refusal, std::io::Error>> {
-    let partial = state.files.partial(id);
-    let bytes = tokio::fs::read(&partial).await.map_err(Err)?;
+) -> Result<String, Result<Refusal, String>> {
+    let bytes = state.files.assemble(id).await.map_err(Err)?;
     let kind = kind.ok_or(Ok(Refusal::Type))?;
     check_content(kind, &bytes).map_err(Ok)?;
     let sha = hex::encode(sha2::Sha256::digest(&bytes));
-    let stored = state.files.stored(id);
-    tokio::fs::rename(&partial, &stored).await.map_err(Err)?;
-    // The rename itself is made durable by syncing the directory.
-    if let Some(dir) = stored.parent()
-        && let Ok(d) = tokio::fs::File::open(dir).await
-    {
-        let _ = d.sync_all().await;
-    }
+    state.files.commit(id, &bytes).await.map_err(Err)?;
     Ok(sha)
 }
 
@@ -293,7 +415,7 @@ pub async fn download(
         Ok(_) => return not_found(),
         Err(e) => return internal(e),
     };
-    let Ok(bytes) = tokio::fs::read(state.files.stored(&id)).await else {
+    let Some(bytes) = state.files.read(&id).await else {
         return not_found();
     };
     let mut resp = (StatusCode::OK, bytes).into_response();
@@ -350,7 +472,7 @@ pub async fn sweep(state: &AppState) {
         }
         Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
     }
-    for id in state.files.ids_on_disk().await {
+    for id in state.files.ids().await {
         if matches!(state.db.upload_exists(&id).await, Ok(false)) {
             state.files.remove(&id).await;
         }

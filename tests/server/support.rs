@@ -367,3 +367,83 @@ pub async fn create_session(db: &Db, who: &Person) -> String {
     .unwrap();
     token
 }
+
+/// A real S3-compatible server for the tests: npm `s3rver` (installed by `scripts/setup`),
+/// checking AWS Signature V4 with its default key `S3RVER`/`S3RVER`, with one bucket.
+pub struct S3Server {
+    child: std::process::Child,
+    pub endpoint: String,
+    _dir: tempfile_dir::TempDir,
+}
+
+pub const S3_BUCKET: &str = "dichvucong";
+
+impl S3Server {
+    pub async fn start() -> S3Server {
+        let dir = tempfile_dir::TempDir::new("dvc-s3");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let bin = repo_path("end2end/node_modules/.bin/s3rver");
+        let child = std::process::Command::new("node")
+            .arg(&bin)
+            .args([
+                "-d",
+                dir.path().to_str().unwrap(),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .args(["-s", "--configure-bucket", S3_BUCKET])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("s3rver (npm, installed by scripts/setup)");
+        let started = std::time::Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(started.elapsed().as_secs() < 20, "s3rver did not start");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        S3Server {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        }
+    }
+
+    /// A client for the test bucket.
+    pub fn client(&self) -> dichvucong::server::s3::S3 {
+        dichvucong::server::s3::S3::new(self.config())
+    }
+
+    pub fn config(&self) -> dichvucong::server::s3::S3Config {
+        dichvucong::server::s3::S3Config {
+            endpoint: self.endpoint.clone(),
+            bucket: S3_BUCKET.into(),
+            region: "us-east-1".into(),
+            access_key: "S3RVER".into(),
+            secret_key: "S3RVER".into(),
+        }
+    }
+
+    /// Points a server configuration at this bucket.
+    pub fn configure(&self, c: &mut Config) {
+        c.files_s3_endpoint = Some(self.endpoint.clone());
+        c.files_s3_bucket = S3_BUCKET.into();
+        c.files_s3_access_key = "S3RVER".into();
+        c.files_s3_secret_key = "S3RVER".into();
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

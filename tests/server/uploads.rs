@@ -383,3 +383,88 @@ async fn abandoned_uploads_and_stray_files_are_swept() {
     assert_eq!(stored_files(&app), 0);
     app.cleanup().await;
 }
+
+/// Several server instances share attachments through an S3-compatible bucket: pieces of one
+/// upload may reach different instances, the finished file is one object, nothing stays on
+/// the local disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_in_s3_compatible_storage_across_two_instances() {
+    let s3 = crate::support::S3Server::start().await;
+    let a = TestApp::spawn_with(Engine::Postgres, |c| s3.configure(c)).await;
+    // A second instance on the same database and the same bucket.
+    let db_url = a.state.config.database_url.clone();
+    let b = TestApp::spawn_with(Engine::Sqlite, |c| {
+        s3.configure(c);
+        c.database_url = db_url;
+    })
+    .await;
+    let an = a.session_for(&RESIDENT_A).await;
+    let draft = start(&a, &an, "dang-ky-khai-sinh", false).await;
+    let draft_id = draft["id"].as_str().unwrap();
+    let photo = big_jpeg(CHUNK_BYTES * 2 + 1000);
+    let resp = a
+        .call_as(
+            Some(&an),
+            "/api/uploads/start",
+            json!({ "req": { "draft_id": draft_id, "slot": "giay_chung_sinh", "name": "anh.jpg", "size": photo.len() } }),
+        )
+        .await;
+    let id = resp.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Pieces alternate between the instances.
+    for (i, piece) in photo.chunks(CHUNK_BYTES).enumerate() {
+        let app = if i % 2 == 0 { &a } else { &b };
+        let (status, v) = put(app, &an, &id, i * CHUNK_BYTES, piece).await;
+        assert_eq!(status, 200, "{v}");
+    }
+    let bucket = s3.client();
+    assert_eq!(
+        bucket.list("stored/").await.unwrap(),
+        [format!("stored/{id}")]
+    );
+    assert!(
+        bucket.list("partial/").await.unwrap().is_empty(),
+        "pieces removed"
+    );
+    assert_eq!(
+        bucket.get(&format!("stored/{id}")).await.unwrap().unwrap(),
+        photo
+    );
+    for app in [&a, &b] {
+        assert_eq!(
+            std::fs::read_dir(app.files.path()).unwrap().count(),
+            0,
+            "nothing on the local disk"
+        );
+        let got = app
+            .client
+            .get(app.url(&format!("/files/uploads/{id}")))
+            .header(
+                "cookie",
+                format!("{}={an}", dichvucong::server::auth::SESSION_COOKIE),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.bytes().await.unwrap().to_vec(), photo);
+    }
+    // A refused file leaves nothing in the bucket; a stray object is swept.
+    let mut polyglot = fixture("giay-chung-sinh.jpg");
+    polyglot.splice(2..2, b"\xFF\xFE\x00\x10<script>x</script>".iter().copied());
+    assert!(
+        attach(&a, &an, draft_id, "giay_chung_sinh", "x.jpg", &polyglot)
+            .await
+            .is_err()
+    );
+    bucket
+        .put("stored/deadbeef", b"no row".to_vec())
+        .await
+        .unwrap();
+    dichvucong::server::uploads::sweep(&b.state).await;
+    assert_eq!(bucket.list("").await.unwrap(), [format!("stored/{id}")]);
+    b.cleanup().await;
+    a.cleanup().await;
+}
