@@ -88,15 +88,33 @@ pub async fn receipt(
         Ok(Err(e)) => return internal(&e),
         Err(e) => return internal(&e),
     };
+    attachment(
+        bytes,
+        "application/pdf",
+        &format!("giay-tiep-nhan-{code}.pdf"),
+        None,
+    )
+}
+
+/// A download: sent as an attachment (never displayed inline), never cached, never sniffed.
+/// `utf8_name` adds the RFC 6266 `filename*` form for names beyond ASCII.
+pub fn attachment(
+    bytes: Vec<u8>,
+    mime: &'static str,
+    ascii_name: &str,
+    utf8_name: Option<&str>,
+) -> Response {
     let mut resp = (StatusCode::OK, bytes).into_response();
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"giay-tiep-nhan-{code}.pdf\""
-    )) {
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    let mut disposition = format!("attachment; filename=\"{ascii_name}\"");
+    if let Some(n) = utf8_name {
+        disposition.push_str(&format!(
+            "; filename*=UTF-8''{}",
+            crate::ui::routes::encode(n)
+        ));
+    }
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -418,14 +418,10 @@ pub async fn download(
     let Some(bytes) = state.files.read(&id).await else {
         return not_found();
     };
-    let mut resp = (StatusCode::OK, bytes).into_response();
-    let h = resp.headers_mut();
     let mime = up
         .kind
         .map(FileKind::mime)
         .unwrap_or("application/octet-stream");
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    // RFC 6266: an ASCII fallback plus the UTF-8 name.
     let ascii: String = up
         .name
         .chars()
@@ -437,18 +433,7 @@ pub async fn download(
             }
         })
         .collect();
-    let utf8 = crate::ui::routes::encode(&up.name);
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    resp
+    crate::server::files::attachment(bytes, mime, &ascii, Some(&up.name))
 }
 
 /// Deletes abandoned uploads and files without a row, every ten minutes.

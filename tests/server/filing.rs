@@ -437,15 +437,8 @@ async fn receipt_is_a_real_pdf_with_vietnamese_text_and_a_readable_qr_code() {
     let (_, code) = submit(&app, &an, &draft).await;
     let code = code.as_str().unwrap().to_string();
     let resp = app
-        .client
-        .get(app.url(&format!("/files/receipts/{code}.pdf")))
-        .header(
-            "cookie",
-            format!("{}={an}", dichvucong::server::auth::SESSION_COOKIE),
-        )
-        .send()
-        .await
-        .unwrap();
+        .get_as(Some(&an), &format!("/files/receipts/{code}.pdf"))
+        .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/pdf");
     assert!(

@@ -221,15 +221,8 @@ both_engines!(
         // Nothing more to pay, and the receipt says it was paid.
         assert_eq!(start_payment(&app, &an, &code).await.0, 409);
         let pdf = app
-            .client
-            .get(app.url(&format!("/files/receipts/{code}.pdf")))
-            .header(
-                "cookie",
-                format!("{}={an}", dichvucong::server::auth::SESSION_COOKIE),
-            )
-            .send()
+            .get_as(Some(&an), &format!("/files/receipts/{code}.pdf"))
             .await
-            .unwrap()
             .bytes()
             .await
             .unwrap();

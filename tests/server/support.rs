@@ -217,6 +217,18 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// A plain GET (a download) with a session cookie.
+    pub async fn get_as(&self, session: Option<&str>, path: &str) -> reqwest::Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(token) = session {
+            req = req.header(
+                "cookie",
+                format!("{}={token}", dichvucong::server::auth::SESSION_COOKIE),
+            );
+        }
+        req.send().await.unwrap()
+    }
+
     /// Signs a person in directly (user + session rows, as a completed login leaves them) and
     /// returns the session cookie value. The login flow itself is tested in `auth.rs`.
     pub async fn session_for(&self, who: &Person) -> String {

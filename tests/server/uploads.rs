@@ -438,16 +438,7 @@ async fn attachments_in_s3_compatible_storage_across_two_instances() {
             0,
             "nothing on the local disk"
         );
-        let got = app
-            .client
-            .get(app.url(&format!("/files/uploads/{id}")))
-            .header(
-                "cookie",
-                format!("{}={an}", dichvucong::server::auth::SESSION_COOKIE),
-            )
-            .send()
-            .await
-            .unwrap();
+        let got = app.get_as(Some(&an), &format!("/files/uploads/{id}")).await;
         assert_eq!(got.status(), 200);
         assert_eq!(got.bytes().await.unwrap().to_vec(), photo);
     }
