@@ -52,6 +52,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             "".into()
         }
     };
+    let forms_path = config.dist.join("forms").join("index.html");
+    let forms_html: Arc<str> = std::fs::read_to_string(&forms_path)
+        .map(Into::into)
+        .unwrap_or_else(|_| index_html.clone());
     let files = match &config.files_s3_endpoint {
         Some(endpoint) => uploads::FileStore::S3(s3::S3::new(s3::S3Config {
             endpoint: endpoint.clone(),
@@ -66,6 +70,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         db,
         config: Arc::new(config),
         index_html,
+        forms_html,
         oidc: Arc::default(),
         files,
     })

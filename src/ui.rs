@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod pages;
 pub mod routes;
 pub mod session;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
 pub mod upload;
 
 pub use app::App;

@@ -37,8 +37,11 @@ async function continueTo(page: Page, title: string) {
 
 test("a parent registers a birth from the catalogue to the PDF receipt", async ({ page }) => {
   await page.goto("/thu-tuc/dang-ky-khai-sinh");
+  // Reading about a procedure does not download the form code; the form page does.
+  await expect(page.locator('link[rel="modulepreload"][href^="/forms/"]')).toHaveCount(0);
   await page.getByRole("link", { name: "Nộp hồ sơ trực tuyến" }).click();
   await expect(page).toHaveURL(/\/thu-tuc\/dang-ky-khai-sinh\/nop$/);
+  await expect(page.locator('link[rel="modulepreload"][href^="/forms/"]')).toHaveCount(1);
   await signInFromPrompt(page, "Nguyễn Văn An");
   await expect(page).toHaveURL(/\/thu-tuc\/dang-ky-khai-sinh\/nop$/);
 

@@ -248,7 +248,12 @@ async fn spa_fallback(State(state): State<AppState>, uri: Uri) -> Response {
             .into_response();
     }
     let nonce = uuid::Uuid::new_v4().simple().to_string();
-    let html = state.index_html.replace(NONCE_PLACEHOLDER, &nonce);
+    let shell = if crate::ui::routes::is_forms_route(path) {
+        &state.forms_html
+    } else {
+        &state.index_html
+    };
+    let html = shell.replace(NONCE_PLACEHOLDER, &nonce);
     let status = if crate::ui::routes::is_app_route(path) {
         StatusCode::OK
     } else {

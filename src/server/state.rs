@@ -13,6 +13,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// `index.html` as built by Trunk, with the nonce placeholder still in it.
     pub index_html: Arc<str>,
+    /// `forms/index.html`: the same app with the form pages, served for their routes so that
+    /// every other page downloads less.
+    pub forms_html: Arc<str>,
     /// The OpenID Connect relying party.
     pub oidc: Arc<crate::server::auth::Oidc>,
     /// Attached files.

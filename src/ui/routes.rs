@@ -34,6 +34,22 @@ pub fn receipt_pdf(code: &str) -> String {
     format!("/files/receipts/{code}.pdf")
 }
 
+/// True for the pages served by the form bundle (`forms/index.html`): a procedure's online
+/// form and a dossier's page. Links to them from elsewhere are full page loads.
+pub fn is_forms_route(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    if let Some(code) = path
+        .strip_prefix(DOSSIERS)
+        .and_then(|r| r.strip_prefix('/'))
+    {
+        return is_dossier_code(code);
+    }
+    path.strip_prefix(CATALOG)
+        .and_then(|r| r.strip_prefix('/'))
+        .and_then(|r| r.split_once('/'))
+        .is_some_and(|(slug, rest)| rest == FILE_SEGMENT && is_slug(slug))
+}
+
 fn is_dossier_code(s: &str) -> bool {
     !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
@@ -172,6 +188,10 @@ mod tests {
             login("/ca-nhan", true),
             "/auth/login?return_to=/ca-nhan&step_up=1"
         );
+        assert!(is_forms_route("/thu-tuc/dang-ky-khai-sinh/nop"));
+        assert!(is_forms_route("/ho-so/00070-261123-0001"));
+        assert!(!is_forms_route("/thu-tuc/dang-ky-khai-sinh"));
+        assert!(!is_forms_route("/ca-nhan"));
         assert_eq!(path_and_query("/thu-tuc", "q=a"), "/thu-tuc?q=a");
         assert_eq!(path_and_query("/thu-tuc", "?q=a"), "/thu-tuc?q=a");
         assert_eq!(path_and_query("/", ""), "/");

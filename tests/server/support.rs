@@ -143,6 +143,12 @@ fn fake_dist() -> tempfile_dir::TempDir {
     )
     .unwrap();
     std::fs::write(dir.path().join("sw.js"), "// sw").unwrap();
+    std::fs::create_dir_all(dir.path().join("forms")).unwrap();
+    std::fs::write(
+        dir.path().join("forms/index.html"),
+        "<!DOCTYPE html><html lang=\"vi\"><head><script type=\"module\" nonce=\"{{__TRUNK NONCE__}}\">import init from '/forms/app-fedcba9876543210.js';</script></head><body></body></html>",
+    )
+    .unwrap();
     dir
 }
 

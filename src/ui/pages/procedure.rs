@@ -69,7 +69,7 @@ fn ProcedureDetail(procedure: Procedure) -> impl IntoView {
             </p>
             <p class="lead">{move || tr(|p| (&p.summary_vi, &p.summary_en))}</p>
             <div class="apply">
-                <A href=p.with_value(|p| routes::filing(&p.slug)) attr:class="button button--large">{move || t().filing_apply}</A>
+                <a href=p.with_value(|p| routes::filing(&p.slug)) class="button button--large" rel="external">{move || t().filing_apply}</a>
                 <p class="hint">{move || t().filing_apply_hint}</p>
             </div>
 

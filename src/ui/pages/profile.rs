@@ -114,7 +114,7 @@ fn DraftList() -> impl IntoView {
                                     <strong>{name.clone()}</strong>
                                     <p class="hint">{meta}</p>
                                     <p class="draft__actions">
-                                        <a class="button button--secondary" href=href>{move || t().drafts_resume}<span class="visually-hidden">{format!(": {name}")}</span></a>
+                                        <a class="button button--secondary" href=href rel="external">{move || t().drafts_resume}<span class="visually-hidden">{format!(": {name}")}</span></a>
                                         <button type="button" class="button button--secondary" on:click=move |_| { delete.dispatch(id.clone()); }>{move || t().drafts_delete}</button>
                                     </p>
                                 </li>

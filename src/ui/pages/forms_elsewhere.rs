@@ -1,0 +1,32 @@
+//! In the main bundle, the form and dossier pages live in the form bundle
+//! (`forms/index.html`), which the server sends for their addresses. Reached by an in-app
+//! link, these stand-ins load that page for real.
+
+use crate::ui::i18n::use_i18n;
+use leptos::prelude::*;
+
+fn load_for_real() -> impl IntoView {
+    let i18n = use_i18n();
+    // Offline the server cannot send the form bundle: say so instead of reloading forever.
+    let online = window().navigator().on_line();
+    if online {
+        let _ = window().location().reload();
+    }
+    view! {
+        <div class="page">
+            <p class="loading">{move || if online { i18n.t().catalog_loading } else { i18n.t().error_network }}</p>
+        </div>
+    }
+}
+
+/// Stand-in for the online form.
+#[component]
+pub fn FilingPage() -> impl IntoView {
+    load_for_real()
+}
+
+/// Stand-in for a dossier's page.
+#[component]
+pub fn DossierPage() -> impl IntoView {
+    load_for_real()
+}
