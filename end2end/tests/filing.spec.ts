@@ -177,7 +177,9 @@ test("a parent registers a birth from the catalogue to the PDF receipt", async (
 });
 
 test("typing offline is kept, saved when back online, and carried on from another device", async ({ page, browser }) => {
-  await page.goto("/thu-tuc/chung-thuc-chu-ky/nop");
+  await page.goto("/thu-tuc?q=chung+thuc+chu+ky");
+  await page.getByRole("link", { name: "Chứng thực chữ ký" }).first().click();
+  await page.getByRole("link", { name: "Nộp hồ sơ trực tuyến" }).click();
   await signInFromPrompt(page, "Trần Thị Bình");
   await page.getByLabel("Xã, phường tiếp nhận").selectOption({ label: "Phường Ba Đình" });
   await continueTo(page, "Người yêu cầu chứng thực");
@@ -257,6 +259,11 @@ test("typing offline is kept, saved when back online, and carried on from anothe
   await second.getByRole("button", { name: "Thanh toán 20.000 ₫ trực tuyến" }).click();
   await second.getByRole("button", { name: /Thanh toán \(thẻ ATM NCB/ }).click();
   await expect(second.getByText(/Đã thanh toán 20\.000 ₫/)).toBeVisible();
+  const [receipt] = await Promise.all([
+    second.waitForEvent("download"),
+    second.getByRole("link", { name: /Tải Giấy tiếp nhận hồ sơ/ }).click(),
+  ]);
+  expect(readFileSync(await receipt.path()).subarray(0, 5).toString()).toBe("%PDF-");
   await expect(second.locator(".panel__code")).toHaveText(/^00004-\d{6}-\d{4}$/);
   await other.close();
 });
