@@ -51,6 +51,11 @@ pub async fn fill_birth(app: &TestApp, who: &str, draft_id: &str) {
     .unwrap();
 }
 
+/// Calls a server function as `who`; status and JSON answer.
+async fn call_json(app: &TestApp, who: &str, path: &str, body: Value) -> (u16, Value) {
+    json_of(app.call_as(Some(who), path, body).await).await
+}
+
 async fn json_of(resp: reqwest::Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(Value::Null))
@@ -128,11 +133,7 @@ both_engines!(draft_to_dossier_in_one_transaction, |engine| {
     .await
     .unwrap();
     assert_eq!(saved["revision"], 2);
-    let (_, list) = json_of(
-        app.call_as(Some(&an), "/api/filing/drafts", json!({}))
-            .await,
-    )
-    .await;
+    let (_, list) = call_json(&app, &an, "/api/filing/drafts", json!({})).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["procedure_vi"], "Đăng ký khai sinh");
 
@@ -152,13 +153,11 @@ both_engines!(draft_to_dossier_in_one_transaction, |engine| {
     assert_eq!(dossier_count(&app).await, 1);
 
     // The dossier, its first timeline event and the outbox message exist; the draft is gone.
-    let (status, d) = json_of(
-        app.call_as(
-            Some(&an),
-            "/api/dossiers/mine/get",
-            json!({ "req": { "code": code } }),
-        )
-        .await,
+    let (status, d) = call_json(
+        &app,
+        &an,
+        "/api/dossiers/mine/get",
+        json!({ "req": { "code": code } }),
     )
     .await;
     assert_eq!(status, 200, "{d}");
@@ -182,13 +181,11 @@ both_engines!(draft_to_dossier_in_one_transaction, |engine| {
         sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'dossier.submitted'").fetch_one(pool).await.unwrap()
     });
     assert_eq!(outbox, 1);
-    let (status, _) = json_of(
-        app.call_as(
-            Some(&an),
-            "/api/filing/draft",
-            json!({ "req": { "id": id } }),
-        )
-        .await,
+    let (status, _) = call_json(
+        &app,
+        &an,
+        "/api/filing/draft",
+        json!({ "req": { "id": id } }),
     )
     .await;
     assert_eq!(status, 404, "the draft went with the submission");
@@ -313,13 +310,11 @@ both_engines!(bad_answers_are_refused_per_field_and_kept, |engine| {
     want.sort();
     assert_eq!(got, want);
     // Nothing lost: the draft still holds exactly what was typed.
-    let (_, kept) = json_of(
-        app.call_as(
-            Some(&an),
-            "/api/filing/draft",
-            json!({ "req": { "id": id } }),
-        )
-        .await,
+    let (_, kept) = call_json(
+        &app,
+        &an,
+        "/api/filing/draft",
+        json!({ "req": { "id": id } }),
     )
     .await;
     assert_eq!(kept["answers"], bad);
@@ -354,11 +349,7 @@ both_engines!(drafts_and_dossiers_belong_to_their_owner, |engine| {
         )
         .await;
     assert_eq!(r.status(), 404);
-    let (_, list) = json_of(
-        app.call_as(Some(&binh), "/api/filing/drafts", json!({}))
-            .await,
-    )
-    .await;
+    let (_, list) = call_json(&app, &binh, "/api/filing/drafts", json!({})).await;
     assert_eq!(list, json!([]));
 
     let (_, code) = submit(&app, &an, &draft).await;
@@ -415,13 +406,11 @@ async fn oversized_draft_is_refused_and_the_saved_copy_survives() {
     huge["hometown"] = json!("Hà Nội ".repeat(10 * 1024 * 1024 / 8));
     let (status, _) = save(&app, &an, &id, &huge).await;
     assert_eq!(status, 413);
-    let (_, kept) = json_of(
-        app.call_as(
-            Some(&an),
-            "/api/filing/draft",
-            json!({ "req": { "id": id } }),
-        )
-        .await,
+    let (_, kept) = call_json(
+        &app,
+        &an,
+        "/api/filing/draft",
+        json!({ "req": { "id": id } }),
     )
     .await;
     assert_eq!(kept["answers"], birth_answers());

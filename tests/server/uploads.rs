@@ -81,6 +81,22 @@ pub async fn attach(
     Ok(last)
 }
 
+/// Announces a birth-notice file of `size` bytes and returns its upload id.
+async fn announce(app: &TestApp, who: &str, draft_id: &str, name: &str, size: usize) -> String {
+    let resp = app
+        .call_as(
+            Some(who),
+            "/api/uploads/start",
+            json!({ "req": { "draft_id": draft_id, "slot": "giay_chung_sinh", "name": name, "size": size } }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    resp.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn stored_files(app: &TestApp) -> usize {
     std::fs::read_dir(app.files.path().join("stored"))
         .unwrap()
@@ -318,17 +334,7 @@ async fn an_interrupted_upload_resumes_where_the_server_stands() {
     let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
     let draft_id = draft["id"].as_str().unwrap();
     let photo = big_jpeg(3 * CHUNK_BYTES / 2 * 2);
-    let resp = app
-        .call_as(
-            Some(&an),
-            "/api/uploads/start",
-            json!({ "req": { "draft_id": draft_id, "slot": "giay_chung_sinh", "name": "anh.jpg", "size": photo.len() } }),
-        )
-        .await;
-    let id = resp.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = announce(&app, &an, draft_id, "anh.jpg", photo.len()).await;
     let (status, v) = put(&app, &an, &id, 0, &photo[..CHUNK_BYTES]).await;
     assert_eq!(status, 200);
     assert_eq!(v["received"], CHUNK_BYTES);
@@ -402,17 +408,7 @@ async fn attachments_in_s3_compatible_storage_across_two_instances() {
     let draft = start(&a, &an, "dang-ky-khai-sinh", false).await;
     let draft_id = draft["id"].as_str().unwrap();
     let photo = big_jpeg(CHUNK_BYTES * 2 + 1000);
-    let resp = a
-        .call_as(
-            Some(&an),
-            "/api/uploads/start",
-            json!({ "req": { "draft_id": draft_id, "slot": "giay_chung_sinh", "name": "anh.jpg", "size": photo.len() } }),
-        )
-        .await;
-    let id = resp.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = announce(&a, &an, draft_id, "anh.jpg", photo.len()).await;
     // Pieces alternate between the instances.
     for (i, piece) in photo.chunks(CHUNK_BYTES).enumerate() {
         let app = if i % 2 == 0 { &a } else { &b };
