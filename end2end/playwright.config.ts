@@ -101,6 +101,10 @@ export default defineConfig({
       DVC_OIDC_ISSUER: idp,
       DVC_PAYMENT_URL: `${pay}/paymentv2/vpcpay.html`,
       DVC_BOOTSTRAP_ADMIN_CCCD: "001078000444",
+      // Sandbox ward staff: Phạm Thu Hà (officer) and Đỗ Quang Huy (leader) at Phường Hoàn
+      // Kiếm, Vũ Thị Lan (officer) at Phường Ba Đình.
+      DVC_DEMO_STAFF: "001185000111:00070:officer,001080000222:00070:leader,001190000333:00004:officer",
+      DVC_DEADLINE_EVERY: "5",
       RUST_LOG: "warn",
     },
    },

@@ -6,10 +6,12 @@
 //! [`registry::ALL`] so the server registers it and the tests can walk them all.
 
 pub mod catalog;
+pub mod dossiers;
 pub mod error;
 pub mod filing;
 pub mod registry;
 pub mod session;
+pub mod staff;
 pub mod tracking;
 pub mod uploads;
 

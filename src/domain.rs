@@ -13,3 +13,4 @@ pub mod status;
 pub mod text;
 pub mod tracking;
 pub mod upload;
+pub mod workflow;

@@ -2,16 +2,22 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod ctx;
 pub mod db;
 pub mod files;
 pub mod http;
+pub mod jobs;
+pub mod mail;
+pub mod notify;
 pub mod payment;
+pub mod pdf;
 pub mod policy;
 pub mod rate_limit;
 pub mod receipt;
 pub mod s3;
 pub mod seed;
+pub mod slips;
 pub mod state;
 pub mod telemetry;
 pub mod uploads;
@@ -73,6 +79,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         forms_html,
         oidc: Arc::default(),
         files,
+        hub: notify::Hub::default(),
     })
 }
 
@@ -82,12 +89,18 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow
     rate_limit::spawn_sweeper(db.clone());
     auth::spawn_sweeper(state.clone());
     uploads::spawn_sweeper(state.clone());
+    notify::spawn(state.clone());
+    let hub = state.hub.clone();
     let app = http::router(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(http::shutdown_signal())
+    .with_graceful_shutdown(async move {
+        http::shutdown_signal().await;
+        // Open event streams would hold the drain forever.
+        hub.close();
+    })
     .await?;
     db.close().await;
     Ok(())

@@ -251,7 +251,7 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
     let due = from_local(calendar.due(local, procedure.processing_working_days));
     let fee = procedure.form.fee(&clean).total.0;
     let new = NewDossier {
-        user_id: me.user_id.clone(),
+        user_id: Some(me.user_id.clone()),
         procedure_code: procedure.code.clone(),
         unit_code,
         channel: Channel::Online,
@@ -263,6 +263,8 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
         draft_id: Some(draft.id),
         received_at: now,
         due_at: due,
+        working_days: i64::from(procedure.processing_working_days),
+        counter: None,
     };
     let done = db
         .submit_dossier(&new, local.date())

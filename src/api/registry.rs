@@ -17,6 +17,8 @@ pub enum Access {
     Own,
     /// A signed-in person whose login is at identity level 2.
     Level2,
+    /// Staff with a role at the ward named in the request; any other ward answers 404.
+    Staff,
 }
 
 /// `(path, access)` for every server function.
@@ -42,6 +44,17 @@ pub const ALL: &[(&str, Access)] = &[
     ("/api/uploads/start", Access::Own),
     ("/api/uploads/list", Access::Own),
     ("/api/uploads/delete", Access::Own),
+    ("/api/dossiers/mine", Access::Own),
+    ("/api/dossiers/mine/detail", Access::Own),
+    ("/api/dossiers/withdraw", Access::Own),
+    ("/api/dossiers/supplement", Access::Own),
+    ("/api/uploads/start-dossier", Access::Own),
+    ("/api/notifications/list", Access::Own),
+    ("/api/notifications/read", Access::Own),
+    ("/api/staff/console", Access::Staff),
+    ("/api/staff/dossier", Access::Staff),
+    ("/api/staff/act", Access::Staff),
+    ("/api/staff/intake", Access::Staff),
 ];
 
 /// Registers every server function with the server-function router.
@@ -72,5 +85,22 @@ pub fn register_all() {
         register_explicit::<crate::api::uploads::StartUpload>();
         register_explicit::<crate::api::uploads::ListUploads>();
         register_explicit::<crate::api::uploads::DeleteUpload>();
+    }
+    {
+        use crate::api::dossiers::*;
+        register_explicit::<MyDossiers>();
+        register_explicit::<MyDossier>();
+        register_explicit::<Withdraw>();
+        register_explicit::<SendSupplement>();
+        register_explicit::<StartDossierUpload>();
+        register_explicit::<Notifications>();
+        register_explicit::<MarkRead>();
+    }
+    {
+        use crate::api::staff::*;
+        register_explicit::<WardConsole>();
+        register_explicit::<WardDossierView>();
+        register_explicit::<WardAct>();
+        register_explicit::<FileAtCounter>();
     }
 }

@@ -16,8 +16,11 @@ pub async fn track_dossier(query: TrackQuery) -> Result<TrackResult, AppError> {
         .validate()
         .map_err(|fields| AppError::Validation { fields })?;
     let ip = cx.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
-    rate_limit::check(&cx.state.db, rate_limit::TRACK_PER_IP, &ip).await?;
-    rate_limit::check(&cx.state.db, rate_limit::TRACK_PER_CODE, &code.to_string()).await?;
+    let scale = cx.state.config.track_limit_scale.max(1);
+    let per_ip = rate_limit::TRACK_PER_IP.scaled(scale);
+    let per_code = rate_limit::TRACK_PER_CODE.scaled(scale);
+    rate_limit::check(&cx.state.db, per_ip, &ip).await?;
+    rate_limit::check(&cx.state.db, per_code, &code.to_string()).await?;
     cx.state
         .db
         .track_dossier(&code, &suffix)

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 /// little and the upload resumes where it stopped.
 pub const CHUNK_BYTES: usize = 512 * 1024;
 
+/// Largest electronic result a ward attaches, in KB (a PDF).
+pub const RESULT_MAX_KB: u32 = 20 * 1024;
+
 /// Longest stored file name, in characters.
 pub const NAME_MAX: usize = 120;
 

@@ -370,6 +370,48 @@ fn extra_claims(id_token: &CoreIdToken) -> ExtraClaims {
         .unwrap_or_default()
 }
 
+/// Grants the roles `DVC_DEMO_STAFF` lists for this ID number (demonstrations and tests).
+async fn grant_demo_roles(
+    state: &AppState,
+    user_id: &str,
+    cccd: &str,
+    now: DateTime<Utc>,
+) -> Result<(), CallbackError> {
+    for entry in state.config.demo_staff.split(',') {
+        let mut parts = entry.trim().split(':');
+        let (Some(c), Some(unit), Some(role)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        if c != cccd || !matches!(role, "officer" | "leader") {
+            continue;
+        }
+        let event = crate::server::db::audit::AuditEvent {
+            actor: None,
+            actor_role: "system".into(),
+            actor_unit: None,
+            action: "role_granted".into(),
+            object: Some(user_id.into()),
+            outcome: "ok",
+            detail: Some(format!("{unit}:{role}:demo")),
+        };
+        let has = state
+            .db
+            .roles(user_id)
+            .await
+            .map_err(|_| CallbackError::Internal)?
+            .iter()
+            .any(|r| r.unit_code == unit && r.role == role);
+        if !has {
+            state
+                .db
+                .grant_role(user_id, unit, role, now, &event)
+                .await
+                .map_err(|_| CallbackError::Internal)?;
+        }
+    }
+    Ok(())
+}
+
 struct LoggedIn {
     session_token: String,
     return_to: String,
@@ -503,6 +545,24 @@ async fn complete_login(
             .set_admin(&user.id, true)
             .await
             .map_err(|_| CallbackError::Internal)?;
+    }
+    let email = claims
+        .email()
+        .map(|e| e.as_str().trim().to_string())
+        .filter(|e| e.len() <= 254 && e.contains('@') && !e.contains(['\r', '\n']));
+    state
+        .db
+        .set_user_email(&user.id, email.as_deref())
+        .await
+        .map_err(|_| CallbackError::Internal)?;
+    if let Some(cccd) = &user.cccd {
+        // Dossiers filed for this person at a counter before they had an account.
+        state
+            .db
+            .claim_counter_dossiers(&user.id, cccd)
+            .await
+            .map_err(|_| CallbackError::Internal)?;
+        grant_demo_roles(state, &user.id, cccd, now).await?;
     }
     let roles = state
         .db

@@ -157,6 +157,31 @@ pub struct Config {
     /// ID number (CCCD) of the first administrator, made administrator at their first login.
     #[arg(long, env = "DVC_BOOTSTRAP_ADMIN_CCCD")]
     pub bootstrap_admin_cccd: Option<String>,
+
+    /// Staff roles given at login, for demonstrations and tests: `cccd:unit:role`, comma
+    /// separated (`001185000111:00070:officer,001080000222:00070:leader`).
+    #[arg(long, env = "DVC_DEMO_STAFF", default_value = "")]
+    pub demo_staff: String,
+
+    /// SMTP relay (`host:port`) for notification e-mail; none sends no e-mail.
+    #[arg(long, env = "DVC_SMTP_ADDR")]
+    pub smtp_addr: Option<String>,
+
+    /// Sender of notification e-mail.
+    #[arg(
+        long,
+        env = "DVC_MAIL_FROM",
+        default_value = "Dịch vụ công Hà Nội <no-reply@dichvucong.hanoi.gov.vn>"
+    )]
+    pub mail_from: String,
+
+    /// Multiplies the public look-up's rate limits: only for load tests from one address.
+    #[arg(long, env = "DVC_TRACK_LIMIT_SCALE", default_value_t = 1)]
+    pub track_limit_scale: u32,
+
+    /// Seconds between runs of the deadline job (due-soon and overdue flags).
+    #[arg(long, env = "DVC_DEADLINE_EVERY", default_value_t = 60)]
+    pub deadline_every_secs: u64,
 }
 
 impl Config {

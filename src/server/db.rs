@@ -9,9 +9,11 @@ pub mod catalog;
 mod dossier_code;
 pub mod filing;
 pub mod identity;
+pub mod notify;
 pub mod payments;
 mod tracking;
 pub mod uploads;
+pub mod workflow;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

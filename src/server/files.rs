@@ -1,7 +1,9 @@
-//! Documents served to the browser outside the server functions: the receipt PDF. Every
+//! Documents served to the browser outside the server functions: receipts, slips and attached
+//! files of a dossier. Every
 //! download checks the same ownership as the dossier and is sent as an attachment.
 
 use crate::server::AppState;
+use crate::server::db::workflow::WorkRow;
 use crate::server::policy::Principal;
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -24,37 +26,120 @@ pub async fn receipt(
     Extension(principal): Extension<Principal>,
     Path(file): Path<String>,
 ) -> Response {
+    let Some(code) = file.strip_suffix(".pdf") else {
+        return not_found();
+    };
+    document(&state, &principal, code, RECEIPT).await
+}
+
+/// `GET /files/dossiers/{code}/{file}`: a document of a dossier — the receipt
+/// (`giay-tiep-nhan.pdf`), a companion slip (`phieu-tu-choi.pdf`, `phieu-bo-sung.pdf`,
+/// `phieu-xin-loi.pdf`) or an attached file by id — to its owner or to staff of its ward.
+/// Staff downloads are audited; anyone else gets the same answer as for a missing dossier.
+pub async fn dossier_file(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((code, file)): Path<(String, String)>,
+) -> Response {
+    document(&state, &principal, &code, &file).await
+}
+
+const RECEIPT: &str = "giay-tiep-nhan.pdf";
+
+fn not_found() -> Response {
+    plain(StatusCode::NOT_FOUND, "Không tìm thấy hồ sơ.")
+}
+
+fn internal(e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "dossier document failed");
+    plain(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Chưa tạo được tài liệu. Vui lòng thử lại.",
+    )
+}
+
+async fn document(state: &AppState, principal: &Principal, code: &str, file: &str) -> Response {
     let Principal::User(user) = principal else {
         return plain(
             StatusCode::UNAUTHORIZED,
-            "Vui lòng đăng nhập để tải giấy tiếp nhận.",
+            "Vui lòng đăng nhập để tải tài liệu của hồ sơ.",
         );
     };
-    let not_found = || plain(StatusCode::NOT_FOUND, "Không tìm thấy hồ sơ.");
-    let Some(code) = file.strip_suffix(".pdf").filter(|c| c.len() <= 40) else {
+    if code.len() > 40 || file.len() > 80 {
         return not_found();
-    };
-    let internal = |e: &dyn std::fmt::Display| {
-        tracing::error!(error = %e, "receipt failed");
-        plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Chưa tạo được giấy tiếp nhận. Vui lòng thử lại.",
-        )
-    };
+    }
     let db = &state.db;
-    let dossier = match db.own_dossier(&user.user_id, code).await {
-        Ok(Some(d)) => d,
-        Ok(None) => return not_found(),
+    // The owner first; otherwise staff of the dossier's ward.
+    let (row, staff) = match db.own_work_row(&user.user_id, code).await {
+        Ok(Some(r)) => (r, false),
+        Ok(None) => {
+            let mut found = None;
+            for unit in user.roles.iter().map(|r| r.unit_code.as_str()) {
+                match db.unit_work_row(unit, code).await {
+                    Ok(Some(r)) => {
+                        found = Some(r);
+                        break;
+                    }
+                    Ok(None) => {}
+                    Err(e) => return internal(&e),
+                }
+            }
+            match found {
+                Some(r) => (r, true),
+                None => {
+                    if user.staff {
+                        let _ = db
+                            .audit(&crate::server::db::audit::AuditEvent {
+                                actor: Some(user.user_id.clone()),
+                                actor_role: "staff".into(),
+                                actor_unit: None,
+                                action: "dossier_download".into(),
+                                object: None,
+                                outcome: "denied",
+                                detail: Some("not_in_ward".into()),
+                            })
+                            .await;
+                    }
+                    return not_found();
+                }
+            }
+        }
         Err(e) => return internal(&e),
     };
-    let procedure = match db.procedure_by_slug(&dossier.procedure_slug).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(),
-        Err(e) => return internal(&e),
+    let response = match file {
+        RECEIPT => receipt_pdf(state, &row).await,
+        _ => match file
+            .strip_prefix("phieu-")
+            .and_then(|f| f.strip_suffix(".pdf"))
+            .and_then(crate::server::slips::SlipKind::from_slug)
+        {
+            Some(kind) => slip_pdf(state, &row, kind).await,
+            None => stored_file(state, &row, file, staff).await,
+        },
     };
-    let id_number = match db.user(&user.user_id).await {
-        Ok(u) => u.and_then(|u| u.cccd),
-        Err(e) => return internal(&e),
+    if staff && response.status() == StatusCode::OK {
+        let detail = Some(file.chars().take(40).collect());
+        if let Err(e) =
+            crate::server::console::audit_staff(db, user, &row, "download", detail).await
+        {
+            return internal(&e);
+        }
+    }
+    response
+}
+
+async fn receipt_pdf(state: &AppState, row: &WorkRow) -> Response {
+    let db = &state.db;
+    let (dossier, procedure) = match view_and_procedure(state, row).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let id_number = match &row.applicant_cccd {
+        Some(c) => Some(c.clone()),
+        None => match db.owner_cccd(&row.id).await {
+            Ok(c) => c,
+            Err(e) => return internal(&e),
+        },
     };
     let documents: Vec<(String, u32)> = match db.dossier_uploads(&dossier.code).await {
         Ok(files) => procedure
@@ -68,11 +153,8 @@ pub async fn receipt(
             .collect(),
         Err(e) => return internal(&e),
     };
-    let lookup_url = format!(
-        "{}/tra-cuu?ma={}",
-        state.config.public_origin.trim_end_matches('/'),
-        dossier.code
-    );
+    let lookup_url = lookup_url(state, &dossier.code);
+    let code = dossier.code.clone();
     let pdf = tokio::task::spawn_blocking(move || {
         crate::server::receipt::receipt_pdf(&crate::server::receipt::SlipInput {
             dossier: &dossier,
@@ -83,17 +165,140 @@ pub async fn receipt(
         })
     })
     .await;
-    let bytes = match pdf {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return internal(&e),
+    pdf_response(pdf, &format!("giay-tiep-nhan-{code}.pdf"))
+}
+
+fn lookup_url(state: &AppState, code: &str) -> String {
+    format!(
+        "{}/tra-cuu?ma={}",
+        state.config.public_origin.trim_end_matches('/'),
+        code
+    )
+}
+
+fn pdf_response(
+    pdf: Result<Result<Vec<u8>, String>, tokio::task::JoinError>,
+    name: &str,
+) -> Response {
+    match pdf {
+        Ok(Ok(bytes)) => attachment(bytes, "application/pdf", name, None),
+        Ok(Err(e)) => internal(&e),
+        Err(e) => internal(&e),
+    }
+}
+
+async fn view_and_procedure(
+    state: &AppState,
+    row: &WorkRow,
+) -> Result<
+    (
+        crate::domain::filing::DossierView,
+        crate::domain::catalog::Procedure,
+    ),
+    Response,
+> {
+    let db = &state.db;
+    let dossier = match db.dossier_view_by_id(&row.id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return Err(not_found()),
+        Err(e) => return Err(internal(&e)),
+    };
+    match db.procedure_by_slug(&dossier.procedure_slug).await {
+        Ok(Some(p)) => Ok((dossier, p)),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+async fn slip_pdf(
+    state: &AppState,
+    row: &WorkRow,
+    kind: crate::server::slips::SlipKind,
+) -> Response {
+    use crate::server::slips::SlipKind;
+    let db = &state.db;
+    let (dossier, procedure) = match view_and_procedure(state, row).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (reason, items, new_due) = match kind {
+        SlipKind::Refusal => match db.latest_note(&row.id, 3).await {
+            Ok(Some(n)) => (n, Vec::new(), None),
+            Ok(None) => return not_found(),
+            Err(e) => return internal(&e),
+        },
+        SlipKind::Supplement => match db.supplements(&row.id).await {
+            Ok(list) => match list.into_iter().last() {
+                Some(s) => (
+                    s.note,
+                    s.items.into_iter().map(|i| (i.label, i.note)).collect(),
+                    None,
+                ),
+                None => return not_found(),
+            },
+            Err(e) => return internal(&e),
+        },
+        SlipKind::Apology => match (&row.apology_due_at, &row.apology_reason) {
+            (Some(at), reason) => (reason.clone().unwrap_or_default(), Vec::new(), Some(*at)),
+            _ => return not_found(),
+        },
+    };
+    let lookup_url = lookup_url(state, &dossier.code);
+    let name = format!("phieu-{}-{}.pdf", kind.slug(), dossier.code);
+    let pdf = tokio::task::spawn_blocking(move || {
+        crate::server::slips::slip_pdf(&crate::server::slips::Slip {
+            kind,
+            dossier: &dossier,
+            procedure: &procedure,
+            reason: &reason,
+            items: &items,
+            new_due,
+            issued_at: chrono::Utc::now(),
+            lookup_url,
+        })
+    })
+    .await;
+    pdf_response(pdf, &name)
+}
+
+async fn stored_file(state: &AppState, row: &WorkRow, id: &str, staff: bool) -> Response {
+    let db = &state.db;
+    let (slot, name) = match db.dossier_upload(&row.id, id).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return not_found(),
         Err(e) => return internal(&e),
     };
-    attachment(
-        bytes,
-        "application/pdf",
-        &format!("giay-tiep-nhan-{code}.pdf"),
-        None,
-    )
+    // The owner gets their own documents and, once ready, the result.
+    if !staff
+        && slot == "result"
+        && !matches!(
+            row.status(),
+            Ok(crate::domain::status::DossierStatus::Processed
+                | crate::domain::status::DossierStatus::ResultReturned)
+        )
+    {
+        return not_found();
+    }
+    let Some(bytes) = state.files.read(id).await else {
+        return internal(&"stored file missing");
+    };
+    let mime = match crate::domain::form::FileKind::sniff(&bytes) {
+        Some(crate::domain::form::FileKind::Pdf) => "application/pdf",
+        Some(crate::domain::form::FileKind::Jpeg) => "image/jpeg",
+        Some(crate::domain::form::FileKind::Png) => "image/png",
+        None => "application/octet-stream",
+    };
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    attachment(bytes, mime, &ascii, Some(&name))
 }
 
 /// A download: sent as an attachment (never displayed inline), never cached, never sniffed.

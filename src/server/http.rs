@@ -65,6 +65,11 @@ pub fn router(state: AppState) -> Router {
     let files = Router::new()
         .route("/files/receipts/{file}", get(crate::server::files::receipt))
         .route(
+            "/files/dossiers/{code}/{kind}",
+            get(crate::server::files::dossier_file),
+        )
+        .route("/events", get(crate::server::notify::events))
+        .route(
             "/files/uploads/{id}",
             get(crate::server::uploads::download).put(crate::server::uploads::put_chunk),
         )

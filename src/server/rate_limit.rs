@@ -65,6 +65,16 @@ pub const PAYMENTS_PER_USER: Limit = Limit {
     max: 30,
 };
 
+impl Limit {
+    /// The same limit with `factor` times the allowance (load tests from one address).
+    pub fn scaled(self, factor: u32) -> Limit {
+        Limit {
+            max: self.max.saturating_mul(i64::from(factor)),
+            ..self
+        }
+    }
+}
+
 /// Counts a hit on `limit` for `key`; `RateLimited` once the window is full.
 pub async fn check(db: &Db, limit: Limit, key: &str) -> Result<(), AppError> {
     let bucket = format!("{}:{key}", limit.name);

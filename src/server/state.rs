@@ -20,4 +20,6 @@ pub struct AppState {
     pub oidc: Arc<crate::server::auth::Oidc>,
     /// Attached files.
     pub files: crate::server::uploads::FileStore,
+    /// Notification wake-ups and live streams.
+    pub hub: crate::server::notify::Hub,
 }

@@ -374,8 +374,20 @@ pub async fn put_chunk(
 async fn slot_rules(state: &AppState, user_id: &str, upload_id: &str) -> Option<Vec<FileKind>> {
     let db = &state.db;
     let (draft_id, slot) = db.upload_slot(user_id, upload_id).await.ok()??;
-    let draft = db.draft(user_id, &draft_id?).await.ok()??;
-    let p = db.procedure_by_slug(&draft.procedure_slug).await.ok()??;
+    let p = match draft_id {
+        Some(draft_id) => {
+            let draft = db.draft(user_id, &draft_id).await.ok()??;
+            db.procedure_by_slug(&draft.procedure_slug).await.ok()??
+        }
+        None => {
+            // A file for a filed dossier: the result (a PDF) or a supplement document.
+            let dossier = db.upload_dossier(user_id, upload_id).await.ok()??;
+            if slot == "result" {
+                return Some(vec![FileKind::Pdf]);
+            }
+            db.procedure_of(&dossier).await.ok()?
+        }
+    };
     p.form
         .documents
         .iter()

@@ -77,6 +77,44 @@ fn cases() -> Vec<(&'static str, Value)> {
             "/api/uploads/delete",
             json!({ "req": { "id": "no-such-upload" } }),
         ),
+        (
+            "/api/dossiers/mine",
+            json!({ "req": { "filter": "", "q": "" } }),
+        ),
+        (
+            "/api/dossiers/mine/detail",
+            json!({ "req": { "code": "00004-261123-0001" } }),
+        ),
+        (
+            "/api/dossiers/withdraw",
+            json!({ "req": { "code": "00004-261123-0001", "reason": "Nộp nhầm" } }),
+        ),
+        (
+            "/api/dossiers/supplement",
+            json!({ "req": { "code": "00004-261123-0001" } }),
+        ),
+        (
+            "/api/uploads/start-dossier",
+            json!({ "req": { "code": "00004-261123-0001", "unit": "", "slot": "giay_chung_sinh", "name": "a.pdf", "size": 10 } }),
+        ),
+        ("/api/notifications/list", json!({})),
+        ("/api/notifications/read", json!({ "req": { "seq": 1 } })),
+        (
+            "/api/staff/console",
+            json!({ "req": { "unit": "00070", "queue": "", "q": "" } }),
+        ),
+        (
+            "/api/staff/dossier",
+            json!({ "req": { "unit": "00070", "code": "00070-261123-0001" } }),
+        ),
+        (
+            "/api/staff/act",
+            json!({ "req": { "unit": "00070", "code": "00070-261123-0001", "act": "Accept" } }),
+        ),
+        (
+            "/api/staff/intake",
+            json!({ "req": { "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001189012389", "name": "Trần Thị Bình", "answers": {}, "consent": true, "idempotency_key": "authz-0001" } }),
+        ),
     ]
 }
 
@@ -175,6 +213,27 @@ async fn access_rules_hold_for_every_server_function() {
                 );
                 let got = status(&app, Some(&stale), path, &body).await;
                 assert!(matches!(got, 200 | 404), "{path}: level 2 gets {got}");
+            }
+            Access::Staff => {
+                // Staff of the ward named in the request; anyone else sees no such ward.
+                assert_eq!(anon, 401, "{path}");
+                for who in [&resident, &level1, &admin] {
+                    let got = status(&app, Some(who), path, &body).await;
+                    assert_eq!(got, 404, "{path}: not staff of 00070 gets {got}");
+                }
+                let got = status(&app, Some(&officer), path, &body).await;
+                assert!(
+                    matches!(got, 200 | 404 | 409 | 422),
+                    "{path}: officer of 00070 gets {got}"
+                );
+                let other_ward: Value =
+                    serde_json::from_str(&body.to_string().replace("\"00070\"", "\"00004\""))
+                        .unwrap();
+                assert_eq!(
+                    status(&app, Some(&officer), path, &other_ward).await,
+                    404,
+                    "{path}: another ward"
+                );
             }
             Access::Admin => {
                 assert_eq!(anon, 401, "{path}");

@@ -192,6 +192,17 @@ impl TestApp {
         }
     }
 
+    /// Another server instance on the same database and file store (scale-out).
+    pub async fn second_instance(&self) -> TestApp {
+        let db_url = self.state.config.database_url.clone();
+        let files = self.files.path().to_path_buf();
+        TestApp::spawn_with(Engine::Sqlite, |c| {
+            c.database_url = db_url;
+            c.files_dir = files;
+        })
+        .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
@@ -278,6 +289,7 @@ pub struct Person {
     pub level: i64,
     pub admin: bool,
     pub officer_of: &'static [&'static str],
+    pub leader_of: &'static [&'static str],
     pub login_minutes_ago: i64,
 }
 
@@ -287,6 +299,7 @@ pub const RESIDENT_A: Person = Person {
     level: 2,
     admin: false,
     officer_of: &[],
+    leader_of: &[],
     login_minutes_ago: 1,
 };
 pub const RESIDENT_B: Person = Person {
@@ -295,6 +308,7 @@ pub const RESIDENT_B: Person = Person {
     level: 2,
     admin: false,
     officer_of: &[],
+    leader_of: &[],
     login_minutes_ago: 1,
 };
 pub const RESIDENT_LEVEL1: Person = Person {
@@ -303,6 +317,7 @@ pub const RESIDENT_LEVEL1: Person = Person {
     level: 1,
     admin: false,
     officer_of: &[],
+    leader_of: &[],
     login_minutes_ago: 1,
 };
 pub const OFFICER_HOAN_KIEM: Person = Person {
@@ -311,6 +326,25 @@ pub const OFFICER_HOAN_KIEM: Person = Person {
     level: 2,
     admin: false,
     officer_of: &["00070"],
+    leader_of: &[],
+    login_minutes_ago: 1,
+};
+pub const LEADER_HOAN_KIEM: Person = Person {
+    name: "Đỗ Quang Huy",
+    cccd: "001080000222",
+    level: 2,
+    admin: false,
+    officer_of: &[],
+    leader_of: &["00070"],
+    login_minutes_ago: 1,
+};
+pub const OFFICER_BA_DINH: Person = Person {
+    name: "Vũ Thị Lan",
+    cccd: "001190000333",
+    level: 2,
+    admin: false,
+    officer_of: &["00004"],
+    leader_of: &[],
     login_minutes_ago: 1,
 };
 pub const ADMIN: Person = Person {
@@ -319,6 +353,7 @@ pub const ADMIN: Person = Person {
     level: 2,
     admin: true,
     officer_of: &[],
+    leader_of: &[],
     login_minutes_ago: 1,
 };
 
@@ -356,7 +391,12 @@ pub async fn create_session(db: &Db, who: &Person) -> String {
     if who.admin {
         db.set_admin(&user.id, true).await.unwrap();
     }
-    for unit in who.officer_of {
+    let roles = who
+        .officer_of
+        .iter()
+        .map(|u| (u, "officer"))
+        .chain(who.leader_of.iter().map(|u| (u, "leader")));
+    for (unit, role) in roles {
         let event = dichvucong::server::db::audit::AuditEvent {
             actor: None,
             actor_role: "system".into(),
@@ -364,14 +404,22 @@ pub async fn create_session(db: &Db, who: &Person) -> String {
             action: "role_granted".into(),
             object: Some(user.id.clone()),
             outcome: "ok",
-            detail: Some(format!("{unit}:officer")),
+            detail: Some(format!("{unit}:{role}")),
         };
-        db.grant_role(&user.id, unit, "officer", now, &event)
+        let has = db
+            .roles(&user.id)
             .await
-            .unwrap();
+            .unwrap()
+            .iter()
+            .any(|r| r.unit_code == *unit && r.role == role);
+        if !has {
+            db.grant_role(&user.id, unit, role, now, &event)
+                .await
+                .unwrap();
+        }
     }
     let token = format!("test-session-{}-{}", who.cccd, tempfile_dir::uuid_like());
-    let staff = who.admin || !who.officer_of.is_empty();
+    let staff = who.admin || !who.officer_of.is_empty() || !who.leader_of.is_empty();
     db.create_session(
         &dichvucong::server::auth::token_hash(&token),
         &user.id,
@@ -464,4 +512,16 @@ impl Drop for S3Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The text layer of a PDF, by `pdftotext` (poppler-utils, installed by `scripts/setup`).
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let dir = tempfile_dir::TempDir::new("dvc-pdf");
+    let pdf = dir.path().join("f.pdf");
+    std::fs::write(&pdf, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/setup)");
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -24,7 +24,7 @@ pub fn big_jpeg(size: usize) -> Vec<u8> {
     out
 }
 
-async fn put(app: &TestApp, who: &str, id: &str, offset: usize, bytes: &[u8]) -> (u16, Value) {
+pub async fn put(app: &TestApp, who: &str, id: &str, offset: usize, bytes: &[u8]) -> (u16, Value) {
     let resp = app
         .client
         .put(app.url(&format!("/files/uploads/{id}")))

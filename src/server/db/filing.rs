@@ -43,8 +43,8 @@ const DRAFT_COLUMNS: &str =
 /// Everything that goes into a new dossier.
 #[derive(Debug, Clone)]
 pub struct NewDossier {
-    /// Owner.
-    pub user_id: String,
+    /// Owner (none: filed at the counter for someone without an account yet).
+    pub user_id: Option<String>,
     /// Procedure code.
     pub procedure_code: String,
     /// Receiving unit.
@@ -67,6 +67,21 @@ pub struct NewDossier {
     pub received_at: DateTime<Utc>,
     /// Appointment, as a function of the code's day (always the receiving day here).
     pub due_at: DateTime<Utc>,
+    /// Processing time in working days, fixed at receipt.
+    pub working_days: i64,
+    /// Filed at the counter on the applicant's behalf.
+    pub counter: Option<CounterIntake>,
+}
+
+/// Who filed a counter dossier, for whom, and when the applicant consented.
+#[derive(Debug, Clone)]
+pub struct CounterIntake {
+    /// The officer.
+    pub officer_id: String,
+    /// The applicant's full ID number (their dossier appears in their account once they log in).
+    pub applicant_cccd: String,
+    /// When the applicant agreed to the officer filing for them.
+    pub consent_at: DateTime<Utc>,
 }
 
 /// What a submission gives back.
@@ -252,6 +267,29 @@ impl Db {
         }))
     }
 
+    /// The code of the dossier a counter intake key made, if any.
+    pub async fn dossier_by_counter_key(&self, key: &str) -> Result<Option<String>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_scalar("SELECT code FROM dossiers WHERE idempotency_key = $1 AND channel = 1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// Gives a person the counter dossiers filed under their ID number before they had an
+    /// account (at their login).
+    pub async fn claim_counter_dossiers(&self, user_id: &str, cccd: &str) -> Result<u64, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query("UPDATE dossiers SET user_id = $1 WHERE user_id IS NULL AND applicant_cccd = $2")
+                .bind(user_id)
+                .bind(cccd)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
+    }
+
     /// Files a dossier in one transaction: code, dossier row with its answers, first timeline
     /// event, outbox message, and the draft removed. `due` turns the receiving time into the
     /// appointment. The same idempotency key always gives the first dossier back.
@@ -282,8 +320,8 @@ impl Db {
             sqlx::query(
                 "INSERT INTO dossiers (id, code, procedure_code, unit_code, channel, status, \
                  applicant_id_suffix, received_at, due_at, updated_at, user_id, idempotency_key, \
-                 applicant_name, answers, fee_vnd) \
-                 VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $7, $9, $10, $11, $12, $13)",
+                 applicant_name, answers, fee_vnd, working_days, filed_by, applicant_cccd, consent_at) \
+                 VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $7, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             )
             .bind(&id)
             .bind(&code)
@@ -298,18 +336,24 @@ impl Db {
             .bind(&d.applicant_name)
             .bind(Json(&d.answers))
             .bind(d.fee_vnd)
+            .bind(d.working_days)
+            .bind(d.counter.as_ref().map(|c| &c.officer_id))
+            .bind(d.counter.as_ref().map(|c| &c.applicant_cccd))
+            .bind(d.counter.as_ref().map(|c| c.consent_at))
             .execute(&mut **t)
             .await?;
         });
         with_tx!(tx, t => {
             sqlx::query(
                 "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note) \
-                 VALUES ($1, $2, $3, 1, 'resident', $4, NULL)",
+                 VALUES ($1, $2, $3, 1, $4, $5, $6)",
             )
             .bind(uuid::Uuid::now_v7().to_string())
             .bind(&id)
             .bind(d.received_at)
-            .bind(&d.user_id)
+            .bind(if d.counter.is_some() { "officer" } else { "resident" })
+            .bind(d.counter.as_ref().map(|c| &c.officer_id).or(d.user_id.as_ref()))
+            .bind(d.counter.as_ref().map(|_| "Tiếp nhận trực tiếp tại bộ phận một cửa"))
             .execute(&mut **t)
             .await?;
         });
@@ -357,6 +401,53 @@ impl Db {
         user_id: &str,
         code: &str,
     ) -> Result<Option<DossierView>, DbError> {
+        self.dossier_view_where("d.code = $1 AND d.user_id = $2", code, user_id)
+            .await
+    }
+
+    /// A dossier by id, with its timeline (callers check who may see it).
+    pub async fn dossier_view_by_id(&self, id: &str) -> Result<Option<DossierView>, DbError> {
+        self.dossier_view_where("d.id = $1 AND $2 = $2", id, "")
+            .await
+    }
+
+    /// The ID number of a dossier's owner, from their account.
+    pub async fn owner_cccd(&self, dossier_id: &str) -> Result<Option<String>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT u.cccd FROM dossiers d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
+            )
+            .bind(dossier_id)
+            .fetch_optional(pool)
+            .await?
+            .flatten()
+        }))
+    }
+
+    /// The procedure a dossier was filed under.
+    pub async fn procedure_of(
+        &self,
+        dossier_id: &str,
+    ) -> Result<crate::domain::catalog::Procedure, DbError> {
+        let slug: String = with_db!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT p.slug FROM dossiers d JOIN procedures p ON p.code = d.procedure_code WHERE d.id = $1",
+            )
+            .bind(dossier_id)
+            .fetch_one(pool)
+            .await?
+        });
+        self.procedure_by_slug(&slug)
+            .await?
+            .ok_or_else(|| DbError::Decode(format!("procedure {slug}")))
+    }
+
+    async fn dossier_view_where(
+        &self,
+        cond: &str,
+        a: &str,
+        b: &str,
+    ) -> Result<Option<DossierView>, DbError> {
         type Row = (
             String,
             String,
@@ -373,16 +464,16 @@ impl Db {
             Json<Answers>,
             i64,
         );
+        let sql = format!(
+            "SELECT d.id, d.code, p.slug, p.name_vi, p.name_en, d.unit_code, u.kind || ':' || u.name, \
+             d.status, d.channel, d.applicant_name, d.received_at, d.due_at, d.answers, d.fee_vnd \
+             FROM dossiers d JOIN procedures p ON p.code = d.procedure_code \
+             JOIN admin_units u ON u.code = d.unit_code WHERE {cond}"
+        );
         let row: Option<Row> = with_db!(self, pool => {
-            sqlx::query_as(
-                "SELECT d.id, d.code, p.slug, p.name_vi, p.name_en, d.unit_code, u.kind || ':' || u.name, \
-                 d.status, d.channel, d.applicant_name, d.received_at, d.due_at, d.answers, d.fee_vnd \
-                 FROM dossiers d JOIN procedures p ON p.code = d.procedure_code \
-                 JOIN admin_units u ON u.code = d.unit_code \
-                 WHERE d.code = $1 AND d.user_id = $2",
-            )
-            .bind(code)
-            .bind(user_id)
+            sqlx::query_as(&sql)
+            .bind(a)
+            .bind(b)
             .fetch_optional(pool)
             .await?
         });
@@ -419,11 +510,7 @@ impl Db {
                 .and_then(DossierStatus::from_code)
                 .ok_or_else(|| DbError::Decode(format!("status {s}")))
         };
-        let unit_name = match unit.split_once(':') {
-            Some(("phuong", n)) => format!("Phường {n}"),
-            Some((_, n)) => format!("Xã {n}"),
-            None => unit,
-        };
+        let unit_name = super::workflow::unit_display(&unit);
         let payment = self.dossier_payment(&id).await?.map(
             |(status, amount_vnd, provider_txn_no, settled_at)| PaymentView {
                 status,

@@ -70,6 +70,72 @@ impl Db {
         })
     }
 
+    /// Creates an upload row for a filed dossier (a supplement document or the result).
+    pub async fn create_dossier_upload(
+        &self,
+        user_id: &str,
+        dossier_id: &str,
+        slot: &str,
+        name: &str,
+        size: i64,
+        now: DateTime<Utc>,
+    ) -> Result<UploadView, DbError> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        with_db!(self, pool => {
+            sqlx::query(
+                "INSERT INTO uploads (id, user_id, dossier_id, slot, name, size, received, complete, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, FALSE, $7, $7)",
+            )
+            .bind(&id)
+            .bind(user_id)
+            .bind(dossier_id)
+            .bind(slot)
+            .bind(name)
+            .bind(size)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(UploadView {
+            id,
+            slot: slot.into(),
+            name: name.into(),
+            size,
+            received: 0,
+            kind: None,
+            complete: false,
+        })
+    }
+
+    /// The dossier an upload of the user's was announced for, if it was not for a draft.
+    pub async fn upload_dossier(&self, user_id: &str, id: &str) -> Result<Option<String>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT dossier_id FROM uploads WHERE id = $1 AND user_id = $2 AND draft_id IS NULL",
+            )
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?
+            .flatten()
+        }))
+    }
+
+    /// A complete file of a dossier: (slot, name).
+    pub async fn dossier_upload(
+        &self,
+        dossier_id: &str,
+        id: &str,
+    ) -> Result<Option<(String, String)>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_as("SELECT slot, name FROM uploads WHERE id = $1 AND dossier_id = $2 AND complete")
+                .bind(id)
+                .bind(dossier_id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
     /// One of the user's uploads.
     pub async fn upload(&self, user_id: &str, id: &str) -> Result<Option<UploadView>, DbError> {
         let sql = format!("SELECT {COLUMNS} FROM uploads WHERE id = $1 AND user_id = $2");
@@ -136,7 +202,7 @@ impl Db {
         let n = with_db!(self, pool => {
             sqlx::query(
                 "UPDATE uploads SET received = $1, kind = COALESCE($2, kind), updated_at = $3 \
-                 WHERE id = $4 AND received = $5 AND NOT complete AND dossier_id IS NULL",
+                 WHERE id = $4 AND received = $5 AND NOT complete",
             )
             .bind(to)
             .bind(kind.map(FileKind::as_str))

@@ -1,0 +1,297 @@
+//! The ward one-stop console: queues, a dossier with every act the caller may take, the acts
+//! themselves, and filing at the counter on a resident's behalf. Every function works on one
+//! ward named in the request; the caller must hold a role there (another ward answers 404).
+
+use crate::api::AppError;
+use crate::domain::form::Answers;
+use crate::domain::workflow::{Dashboard, DossierLine, StaffAct, StaffDossier};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// Which queue of which ward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleRequest {
+    /// Ward code.
+    pub unit: String,
+    /// Queue slug (`moi`, `tiep-nhan` …); empty: all open work.
+    pub queue: String,
+    /// Search by code, applicant name or procedure (empty: everything).
+    pub q: String,
+}
+
+/// The console's front page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Console {
+    /// Counts and on-time rate.
+    pub dashboard: Dashboard,
+    /// The dossiers of the chosen queue.
+    pub lines: Vec<DossierLine>,
+}
+
+/// A ward's dashboard and one queue.
+#[server(endpoint = "staff/console", input = Json)]
+pub async fn ward_console(req: ConsoleRequest) -> Result<Console, AppError> {
+    use crate::domain::text::{fold, folded_matches};
+    use crate::domain::workflow::Queue;
+    use crate::server::{ctx, policy::Action};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::StaffArea {
+        unit: req.unit.clone(),
+    })
+    .await?;
+    let me = cx.user()?;
+    let db = &cx.state.db;
+    let now = chrono::Utc::now();
+    let queue = match req.queue.as_str() {
+        "" => None,
+        s => Some(Queue::from_slug(s).ok_or_else(|| AppError::field("queue", "unknown"))?),
+    };
+    let all = db
+        .unit_lines(&req.unit, &me.user_id)
+        .await
+        .map_err(|e| cx.internal(e))?;
+    let (finished, on_time, received_30d) = db
+        .unit_on_time(&req.unit, now)
+        .await
+        .map_err(|e| cx.internal(e))?;
+    let unit_name = me
+        .roles
+        .iter()
+        .find(|r| r.unit_code == req.unit)
+        .map(|_| ())
+        .and(
+            db.units()
+                .await
+                .map_err(|e| cx.internal(e))?
+                .into_iter()
+                .find(|u| u.code == req.unit)
+                .map(|u| u.full_name_vi()),
+        )
+        .unwrap_or_default();
+    let dashboard = Dashboard {
+        unit_name,
+        queues: Queue::ALL
+            .into_iter()
+            .map(|q| (q, all.iter().filter(|l| q.holds(l)).count() as i64))
+            .collect(),
+        finished,
+        on_time,
+        received_30d,
+    };
+    let needle = fold(req.q.trim());
+    let lines = all
+        .into_iter()
+        .filter(|l| queue.is_none_or(|q| q.holds(l)))
+        .filter(|l| {
+            needle.is_empty()
+                || folded_matches(
+                    &needle,
+                    &fold(&format!(
+                        "{} {} {}",
+                        l.code, l.applicant_name, l.procedure_vi
+                    )),
+                )
+        })
+        .take(500)
+        .collect();
+    Ok(Console { dashboard, lines })
+}
+
+/// A ward's dossier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WardDossier {
+    /// Ward code.
+    pub unit: String,
+    /// Dossier code.
+    pub code: String,
+}
+
+/// One dossier of the ward, with what the caller may do now. The view is audited.
+#[server(endpoint = "staff/dossier", input = Json)]
+pub async fn ward_dossier_view(req: WardDossier) -> Result<StaffDossier, AppError> {
+    use crate::server::{console, ctx};
+    let cx = ctx::request().await?;
+    let row = console::ward_dossier(&cx, &req.unit, &req.code, "view").await?;
+    let me = cx.user()?;
+    let db = &cx.state.db;
+    console::audit_staff(db, me, &row, "view", None)
+        .await
+        .map_err(|e| cx.internal(e))?;
+    console::staff_view(db, me, &row, chrono::Utc::now())
+        .await
+        .map_err(|e| cx.internal(e))
+}
+
+/// An act on a ward's dossier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActRequest {
+    /// Ward code.
+    pub unit: String,
+    /// Dossier code.
+    pub code: String,
+    /// The act.
+    pub act: StaffAct,
+}
+
+/// Takes an act (accept, refuse, request a supplement, forward, approve …). The status
+/// change, timeline entry, notification and audit row are written together; a dossier that
+/// moved meanwhile answers 409.
+#[server(endpoint = "staff/act", input = Json)]
+pub async fn ward_act(req: ActRequest) -> Result<StaffDossier, AppError> {
+    use crate::server::{console, ctx};
+    let cx = ctx::request().await?;
+    let row = console::ward_dossier(&cx, &req.unit, &req.code, req.act.name()).await?;
+    let now = chrono::Utc::now();
+    console::staff_act(&cx, &row, &req.act, now).await?;
+    let me = cx.user()?;
+    let db = &cx.state.db;
+    let row = db
+        .unit_work_row(&req.unit, &req.code)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)?;
+    console::staff_view(db, me, &row, now)
+        .await
+        .map_err(|e| cx.internal(e))
+}
+
+/// Filing at the counter on a resident's behalf.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntakeRequest {
+    /// Ward code (the receiving unit).
+    pub unit: String,
+    /// Procedure slug.
+    pub slug: String,
+    /// The applicant's ID number, read from their card.
+    pub cccd: String,
+    /// The applicant's full name.
+    pub name: String,
+    /// The form's answers.
+    pub answers: Answers,
+    /// The applicant agreed to the officer filing and to their data being processed.
+    pub consent: bool,
+    /// Made when the intake form opened: retries return the same dossier.
+    pub idempotency_key: String,
+}
+
+/// Files a dossier received at the counter (channel 1) with the procedure's own form rules.
+/// Answers the dossier code; the receipt is then printed from the dossier.
+#[server(endpoint = "staff/intake", input = Json)]
+pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
+    use crate::domain::calendar::{from_local, to_local};
+    use crate::domain::cccd::Cccd;
+    use crate::domain::field_error::FieldError;
+    use crate::domain::filing::Channel;
+    use crate::domain::form::{Ctx, validate};
+    use crate::server::db::filing::{CounterIntake, NewDossier};
+    use crate::server::{console, ctx, policy::Action, rate_limit};
+    let cx = ctx::request().await?;
+    cx.authorize(Action::StaffArea {
+        unit: req.unit.clone(),
+    })
+    .await?;
+    let me = cx.user()?;
+    if !console::roles_at(me, &req.unit).contains(&"officer") {
+        return Err(AppError::Forbidden);
+    }
+    let db = &cx.state.db;
+    let key = format!("counter:{}:{}", req.unit, req.idempotency_key);
+    if req.idempotency_key.len() < 8 || req.idempotency_key.len() > 64 {
+        return Err(AppError::field("idempotency_key", "format"));
+    }
+    if let Some(code) = db
+        .dossier_by_counter_key(&key)
+        .await
+        .map_err(|e| cx.internal(e))?
+    {
+        return Ok(code);
+    }
+    rate_limit::check(db, rate_limit::SUBMIT_PER_USER, &me.user_id).await?;
+    let mut errors = Vec::new();
+    let cccd = match Cccd::parse(&req.cccd) {
+        Ok(c) => Some(c.as_str().to_string()),
+        Err(e) => {
+            errors.push(FieldError::new("cccd", e.code()));
+            None
+        }
+    };
+    let name = match crate::domain::text::clean_line(&req.name, 200) {
+        Ok(n) if n.is_empty() => {
+            errors.push(FieldError::new("name", "required"));
+            n
+        }
+        Ok(n) => n,
+        Err(e) => {
+            errors.push(FieldError::new("name", e.code()));
+            String::new()
+        }
+    };
+    if !req.consent {
+        errors.push(FieldError::new("consent", "consent_required"));
+    }
+    let procedure = db
+        .procedure_by_slug(&req.slug)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or_else(|| AppError::field("slug", "unknown"))?;
+    let units = db.units().await.map_err(|e| cx.internal(e))?;
+    let now = chrono::Utc::now();
+    let local = to_local(now);
+    let unit_exists = |c: &str| units.iter().any(|u| u.code == c);
+    let vctx = Ctx {
+        today: local.date(),
+        unit_exists: &unit_exists,
+    };
+    // The counter receives for its own ward, whatever the form says.
+    let mut answers = req.answers.clone();
+    crate::domain::form::set_value_at(
+        &mut answers,
+        "receiving_unit",
+        serde_json::Value::String(req.unit.clone()),
+    );
+    let clean = match validate(&procedure.form, &answers, &vctx) {
+        Ok(clean) => Some(clean),
+        Err(fields) => {
+            errors.extend(fields);
+            None
+        }
+    };
+    let (Some(cccd), Some(clean), true) = (cccd, clean, errors.is_empty()) else {
+        return Err(AppError::Validation { fields: errors });
+    };
+    let owner = db
+        .user_by_cccd(&cccd)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .map(|u| u.id);
+    let calendar = db.calendar().await.map_err(|e| cx.internal(e))?;
+    let due = from_local(calendar.due(local, procedure.processing_working_days));
+    let fee = procedure.form.fee(&clean).total.0;
+    let new = NewDossier {
+        user_id: owner,
+        procedure_code: procedure.code.clone(),
+        unit_code: req.unit.clone(),
+        channel: Channel::Counter,
+        applicant_name: name,
+        applicant_id_suffix: cccd[8..].to_string(),
+        answers: clean,
+        fee_vnd: fee,
+        idempotency_key: key,
+        draft_id: None,
+        received_at: now,
+        due_at: due,
+        working_days: i64::from(procedure.processing_working_days),
+        counter: Some(CounterIntake {
+            officer_id: me.user_id.clone(),
+            applicant_cccd: cccd,
+            consent_at: now,
+        }),
+    };
+    let done = db
+        .submit_dossier(&new, local.date())
+        .await
+        .map_err(|e| cx.internal(e))?;
+    cx.state.hub.kick();
+    Ok(done.code().to_string())
+}
