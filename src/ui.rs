@@ -4,6 +4,7 @@ pub mod app;
 pub mod components;
 pub mod focus;
 pub mod i18n;
+pub mod live;
 pub mod pages;
 pub mod routes;
 pub mod session;

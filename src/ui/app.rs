@@ -1,10 +1,12 @@
 //! The app shell: language context, router, header, main, footer.
 
-use crate::ui::components::{OfflineBanner, SessionBanner, SiteFooter, SiteHeader};
+use crate::ui::components::{LiveAnnouncer, OfflineBanner, SessionBanner, SiteFooter, SiteHeader};
 use crate::ui::i18n::provide_i18n_context;
+use crate::ui::live::provide_live_context;
 use crate::ui::pages::{
-    AdminPage, CatalogPage, DossierPage, FilingPage, HomePage, LoginErrorPage, NotFoundPage,
-    ProcedurePage, ProfilePage, StaffPage, TrackPage,
+    AdminPage, CatalogPage, DossierPage, FilingPage, HomePage, IntakePage, LoginErrorPage,
+    MyDossiersPage, NotFoundPage, NotificationsPage, ProcedurePage, ProfilePage, StaffDossierPage,
+    StaffPage, TrackPage,
 };
 use crate::ui::session::provide_session_context;
 use leptos::prelude::*;
@@ -18,6 +20,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = provide_i18n_context();
     provide_session_context();
+    provide_live_context();
     register_service_worker();
     view! {
         <Title formatter=move |page: String| {
@@ -29,6 +32,7 @@ pub fn App() -> impl IntoView {
             <SiteHeader />
             <OfflineBanner />
             <SessionBanner />
+            <LiveAnnouncer />
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view=HomePage />
@@ -36,9 +40,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/thu-tuc/:slug") view=ProcedurePage />
                     <Route path=path!("/thu-tuc/:slug/nop") view=FilingPage />
                     <Route path=path!("/ho-so/:code") view=DossierPage />
+                    <Route path=path!("/ho-so") view=MyDossiersPage />
+                    <Route path=path!("/thong-bao") view=NotificationsPage />
                     <Route path=path!("/tra-cuu") view=TrackPage />
                     <Route path=path!("/ca-nhan") view=ProfilePage />
                     <Route path=path!("/can-bo") view=StaffPage />
+                    <Route path=path!("/can-bo/tiep-nhan") view=IntakePage />
+                    <Route path=path!("/can-bo/ho-so/:code") view=StaffDossierPage />
                     <Route path=path!("/quan-tri") view=AdminPage />
                     <Route path=path!("/dang-nhap/loi") view=LoginErrorPage />
                 </Routes>

@@ -2,6 +2,7 @@
 
 mod badges;
 mod error_summary;
+mod live_announcer;
 mod load_error;
 mod offline_banner;
 pub mod procedure_card;
@@ -13,6 +14,7 @@ mod site_header;
 
 pub use badges::{LevelBadge, OnlineBadge};
 pub use error_summary::{ErrorSummary, FieldMessage};
+pub use live_announcer::LiveAnnouncer;
 pub use load_error::LoadError;
 pub use offline_banner::OfflineBanner;
 pub use procedure_card::ProcedureCard;

@@ -159,7 +159,25 @@ pub fn field_message(t: &Messages, e: &FieldError) -> &'static str {
         "file_broken" => t.field_file_broken,
         "too_many_files" => t.field_too_many_files,
         "unknown_slot" => t.field_unknown_slot,
+        "result_missing" => t.console_error_result_missing,
+        "not_late" => t.console_error_not_late,
+        "date_not_future" => t.console_error_date_not_future,
+        "not_working_day" => t.console_error_not_working_day,
+        "amount_range" => t.console_error_amount_range,
+        "consent_required" => t.console_error_consent_required,
+        "unknown" => t.console_error_unknown,
+        "file_missing" => t.dossier_file_missing,
+        "upload_network" => t.upload_network,
+        "conflict" => t.dossier_conflict,
         _ => t.field_invalid,
+    }
+}
+
+/// A dossier status in plain words, in the current language.
+pub fn status_name(lang: Lang, s: crate::domain::status::DossierStatus) -> &'static str {
+    match lang {
+        Lang::Vi => s.name_vi(),
+        Lang::En => s.name_en(),
     }
 }
 

@@ -3,31 +3,49 @@
 mod admin;
 mod catalog;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
+mod console_actions;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
+mod console_dossier;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
+mod console_result;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
 mod dossier;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 pub(crate) mod filing;
 #[cfg(all(feature = "csr", not(feature = "forms")))]
 mod forms_elsewhere;
 mod home;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
+mod intake;
 mod login_error;
+mod my_dossiers;
 mod not_found;
+mod notifications;
 mod procedure;
 mod profile;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
 mod staff;
 mod track;
 
 pub use admin::AdminPage;
 pub use catalog::CatalogPage;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
+pub use console_dossier::StaffDossierPage;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
 pub use dossier::DossierPage;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 pub use filing::FilingPage;
 #[cfg(all(feature = "csr", not(feature = "forms")))]
-pub use forms_elsewhere::{DossierPage, FilingPage};
+pub use forms_elsewhere::{DossierPage, FilingPage, IntakePage, StaffDossierPage, StaffPage};
 pub use home::HomePage;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
+pub use intake::IntakePage;
 pub use login_error::LoginErrorPage;
+pub use my_dossiers::MyDossiersPage;
 pub use not_found::NotFoundPage;
+pub use notifications::NotificationsPage;
 pub use procedure::ProcedurePage;
 pub use profile::ProfilePage;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
 pub use staff::StaffPage;
 pub use track::TrackPage;

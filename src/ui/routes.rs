@@ -8,14 +8,20 @@ pub const CATALOG: &str = "/thu-tuc";
 pub const TRACK: &str = "/tra-cuu";
 /// The signed-in person's account.
 pub const PROFILE: &str = "/ca-nhan";
-/// Staff area of one's own ward(s).
+/// Staff area: the ward one-stop console (`?don-vi=<unit>&hang=<queue>&q=<search>`).
 pub const STAFF: &str = "/can-bo";
+/// Counter intake under the staff area (`?don-vi=<unit>`).
+pub const STAFF_INTAKE: &str = "/can-bo/tiep-nhan";
+/// Segment of a ward dossier under the staff area (`/can-bo/ho-so/<code>`).
+const STAFF_DOSSIER_SEGMENT: &str = "ho-so";
 /// Staff administration.
 pub const ADMIN: &str = "/quan-tri";
 /// Where a refused login lands (`?ma=<reason>`).
 pub const LOGIN_ERROR: &str = "/dang-nhap/loi";
-/// The signed-in person's dossiers (`/ho-so/<code>` for one).
+/// The signed-in person's dossiers (`?loc=<filter>&q=<text>`; `/ho-so/<code>` for one).
 pub const DOSSIERS: &str = "/ho-so";
+/// The signed-in person's notification centre.
+pub const NOTIFICATIONS: &str = "/thong-bao";
 /// Last segment of a procedure's online form (`/thu-tuc/<slug>/nop`).
 const FILE_SEGMENT: &str = "nop";
 
@@ -34,10 +40,77 @@ pub fn receipt_pdf(code: &str) -> String {
     format!("/files/receipts/{code}.pdf")
 }
 
+/// The list of one's dossiers with a filter (`loc`) and search text.
+pub fn my_dossiers(filter: &str, q: &str) -> String {
+    let mut parts = Vec::new();
+    if !filter.is_empty() {
+        parts.push(format!("{}={}", query::FILTER, encode(filter)));
+    }
+    if !q.is_empty() {
+        parts.push(format!("{}={}", query::Q, encode(q)));
+    }
+    if parts.is_empty() {
+        DOSSIERS.to_string()
+    } else {
+        format!("{DOSSIERS}?{}", parts.join("&"))
+    }
+}
+
+/// A file of a dossier served to its owner and to staff of its ward: a slip
+/// (`giay-tiep-nhan.pdf`, `phieu-tu-choi.pdf` …) or an attachment by upload id.
+pub fn dossier_file(code: &str, file: &str) -> String {
+    format!("/files/dossiers/{}/{}", encode(code), encode(file))
+}
+
+/// The console of a ward, optionally on one queue and with a search.
+pub fn console(unit: &str, queue: &str, q: &str) -> String {
+    let mut url = format!("{STAFF}?{}={}", query::UNIT, encode(unit));
+    if !queue.is_empty() {
+        url.push_str(&format!("&{}={}", query::QUEUE, encode(queue)));
+    }
+    if !q.is_empty() {
+        url.push_str(&format!("&{}={}", query::Q, encode(q)));
+    }
+    url
+}
+
+/// One dossier of a ward in the console.
+pub fn staff_dossier(unit: &str, code: &str) -> String {
+    format!(
+        "{STAFF}/{STAFF_DOSSIER_SEGMENT}/{}?{}={}",
+        encode(code),
+        query::UNIT,
+        encode(unit)
+    )
+}
+
+/// Counter intake for a ward.
+pub fn staff_intake(unit: &str) -> String {
+    format!("{STAFF_INTAKE}?{}={}", query::UNIT, encode(unit))
+}
+
+/// True for the staff console's own pages (`/can-bo`, its dossiers, counter intake).
+fn is_staff_route(path: &str) -> bool {
+    if path == STAFF || path == STAFF_INTAKE {
+        return true;
+    }
+    path.strip_prefix(STAFF)
+        .and_then(|r| r.strip_prefix('/'))
+        .and_then(|r| r.strip_prefix(STAFF_DOSSIER_SEGMENT))
+        .and_then(|r| r.strip_prefix('/'))
+        .is_some_and(is_dossier_code)
+}
+
 /// True for the pages served by the form bundle (`forms/index.html`): a procedure's online
-/// form and a dossier's page. Links to them from elsewhere are full page loads.
+/// form, a dossier's page and the whole staff console (so that residents' first download
+/// stays small). Links to them from elsewhere are full page loads.
 pub fn is_forms_route(path: &str) -> bool {
     let path = path.trim_end_matches('/');
+    // Everything under the staff area, even an unknown address, so that its not-found page
+    // comes from the same bundle as the console.
+    if path == STAFF || path.starts_with(&format!("{STAFF}/")) {
+        return true;
+    }
     if let Some(code) = path
         .strip_prefix(DOSSIERS)
         .and_then(|r| r.strip_prefix('/'))
@@ -96,6 +169,12 @@ pub mod query {
     pub const LEVEL: &str = "cap";
     /// Dossier code on the tracking page.
     pub const CODE: &str = "ma";
+    /// Filter of the list of one's dossiers.
+    pub const FILTER: &str = "loc";
+    /// Ward (unit code) in the staff console.
+    pub const UNIT: &str = "don-vi";
+    /// Queue slug in the staff console.
+    pub const QUEUE: &str = "hang";
 }
 
 /// Path of one procedure's page.
@@ -124,7 +203,9 @@ pub fn is_app_route(path: &str) -> bool {
         path
     };
     match path {
-        HOME | CATALOG | TRACK | PROFILE | STAFF | ADMIN | LOGIN_ERROR => true,
+        HOME | CATALOG | TRACK | PROFILE | STAFF | ADMIN | LOGIN_ERROR | DOSSIERS
+        | NOTIFICATIONS => true,
+        _ if path.starts_with(STAFF) => is_staff_route(path),
         _ => {
             if let Some(code) = path
                 .strip_prefix(DOSSIERS)
@@ -161,6 +242,9 @@ mod tests {
             "/tra-cuu",
             "/thu-tuc/dang-ky-khai-sinh/nop",
             "/ho-so/00070-261123-0001",
+            "/ho-so",
+            "/ho-so/",
+            "/thong-bao",
         ] {
             assert!(is_app_route(p), "{p}");
         }
@@ -172,7 +256,8 @@ mod tests {
             "/index.htm",
             "/thu-tuc/%20",
             "/thu-tuc/a/nopx",
-            "/ho-so",
+            "/ho-sox",
+            "/thong-bao/x",
             "/ho-so/a b",
             "/ho-so/a/b",
         ] {
@@ -192,6 +277,56 @@ mod tests {
         assert!(is_forms_route("/ho-so/00070-261123-0001"));
         assert!(!is_forms_route("/thu-tuc/dang-ky-khai-sinh"));
         assert!(!is_forms_route("/ca-nhan"));
+        assert!(!is_forms_route("/ho-so"));
+        assert!(!is_forms_route("/thong-bao"));
+        assert_eq!(my_dossiers("", ""), "/ho-so");
+        assert_eq!(
+            my_dossiers("da-xong", "khai sinh"),
+            "/ho-so?loc=da-xong&q=khai%20sinh"
+        );
+        assert_eq!(
+            dossier_file("00070-261123-0001", "phieu-bo-sung.pdf"),
+            "/files/dossiers/00070-261123-0001/phieu-bo-sung.pdf"
+        );
+        for p in [
+            "/can-bo",
+            "/can-bo/",
+            "/can-bo/tiep-nhan",
+            "/can-bo/ho-so/00070-261123-0001",
+            "/can-bo/x",
+        ] {
+            assert!(is_forms_route(p), "{p}");
+        }
+        assert!(!is_forms_route("/can-bonus"));
+        for p in [
+            "/can-bo",
+            "/can-bo/tiep-nhan",
+            "/can-bo/ho-so/00070-261123-0001",
+        ] {
+            assert!(is_app_route(p), "{p}");
+        }
+        for p in [
+            "/can-bo/x",
+            "/can-bo/ho-so",
+            "/can-bo/ho-so/a b",
+            "/can-bo/ho-so/a/b",
+            "/can-bonus",
+        ] {
+            assert!(!is_app_route(p), "{p}");
+        }
+        assert_eq!(
+            staff_dossier("00070", "00070-261123-0001"),
+            "/can-bo/ho-so/00070-261123-0001?don-vi=00070"
+        );
+        assert_eq!(staff_intake("00070"), "/can-bo/tiep-nhan?don-vi=00070");
+        assert_eq!(
+            console("00070", "qua-han", "Nguyễn"),
+            "/can-bo?don-vi=00070&hang=qua-han&q=Nguy%E1%BB%85n"
+        );
+        assert_eq!(
+            dossier_file("00070-261123-0001", "phieu-tu-choi.pdf"),
+            "/files/dossiers/00070-261123-0001/phieu-tu-choi.pdf"
+        );
         assert_eq!(path_and_query("/thu-tuc", "q=a"), "/thu-tuc?q=a");
         assert_eq!(path_and_query("/thu-tuc", "?q=a"), "/thu-tuc?q=a");
         assert_eq!(path_and_query("/", ""), "/");

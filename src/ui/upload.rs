@@ -19,6 +19,7 @@ pub enum SendError {
 mod browser {
     use super::*;
     use crate::api::AppError;
+    use crate::api::dossiers::{DossierUploadRequest, start_dossier_upload};
     use crate::api::uploads::{UploadRequest, start_upload};
     use crate::domain::upload::{CHUNK_BYTES, UploadView};
     use wasm_bindgen::JsCast;
@@ -151,23 +152,72 @@ mod browser {
         on_start: impl Fn(UploadView),
         on_progress: impl Fn(f64),
     ) -> Result<UploadView, SendError> {
+        send_with(
+            file,
+            move |name, size| {
+                start_upload(UploadRequest {
+                    draft_id,
+                    slot,
+                    name,
+                    size,
+                })
+            },
+            on_start,
+            on_progress,
+        )
+        .await
+    }
+
+    /// Sends `file` into `slot` of a filed dossier: a document its owner was asked to supply
+    /// (`unit` empty), or the result an officer of ward `unit` attaches.
+    pub async fn send_to_dossier(
+        code: String,
+        unit: String,
+        slot: String,
+        file: web_sys::File,
+        on_start: impl Fn(UploadView),
+        on_progress: impl Fn(f64),
+    ) -> Result<UploadView, SendError> {
+        send_with(
+            file,
+            move |name, size| {
+                start_dossier_upload(DossierUploadRequest {
+                    code,
+                    unit,
+                    slot,
+                    name,
+                    size,
+                })
+            },
+            on_start,
+            on_progress,
+        )
+        .await
+    }
+
+    /// Announces the file with `announce(name, size)`, then sends its bytes in pieces.
+    async fn send_with<F, Fut>(
+        file: web_sys::File,
+        announce: F,
+        on_start: impl Fn(UploadView),
+        on_progress: impl Fn(f64),
+    ) -> Result<UploadView, SendError>
+    where
+        F: FnOnce(String, i64) -> Fut,
+        Fut: std::future::Future<Output = Result<UploadView, AppError>>,
+    {
         let name = file.name();
         let blob = downscale(file).await;
         let size = blob.size();
-        let view = start_upload(UploadRequest {
-            draft_id,
-            slot,
-            name,
-            size: size as i64,
-        })
-        .await
-        .map_err(|e| match e {
+        let view = announce(name, size as i64).await.map_err(|e| match e {
             AppError::Validation { fields } => SendError::Refused(
                 fields
                     .first()
                     .map(|f| f.code.clone())
                     .unwrap_or_else(|| "invalid".into()),
             ),
+            // The dossier or draft moved on meanwhile (e.g. the request was withdrawn).
+            AppError::Conflict => SendError::Refused("conflict".into()),
             _ => SendError::Network,
         })?;
         on_start(view.clone());
@@ -209,7 +259,7 @@ mod browser {
 }
 
 #[cfg(feature = "csr")]
-pub use browser::send;
+pub use browser::{send, send_to_dossier};
 
 /// Waits `ms` milliseconds (in the browser; returns at once elsewhere).
 pub async fn sleep_ms(ms: i32) {

@@ -1,4 +1,5 @@
-use crate::ui::i18n::use_i18n;
+use crate::ui::i18n::{fill, use_i18n};
+use crate::ui::live::use_live;
 use crate::ui::routes;
 use crate::ui::session::use_session;
 use leptos::prelude::*;
@@ -10,6 +11,7 @@ use leptos_router::hooks::use_location;
 pub fn SiteHeader() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    let live = use_live();
     let location = use_location();
     let t = move || i18n.t();
     let here = move || routes::path_and_query(&location.pathname.get(), &location.search.get());
@@ -44,6 +46,16 @@ pub fn SiteHeader() -> impl IntoView {
                 <A href=routes::TRACK>{move || t().nav_track}</A>
                 {move || session.user().map(|u| view! {
                     <A href=routes::PROFILE>{move || t().nav_profile}</A>
+                    {(!u.staff).then(|| view! {
+                        <A href=routes::DOSSIERS>{move || t().mine_nav}</A>
+                        <A href=routes::NOTIFICATIONS>
+                            {move || t().notif_nav}
+                            {move || live.unread.get().filter(|n| *n > 0).map(|n| view! {
+                                <span class="count-badge" aria-hidden="true">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span>
+                                <span class="visually-hidden">{format!(", {}", fill(t().notif_unread, "n", n))}</span>
+                            })}
+                        </A>
+                    })}
                     {u.staff.then(|| view! { <A href=routes::STAFF>{move || t().nav_staff}</A> })}
                     {u.is_admin.then(|| view! { <A href=routes::ADMIN>{move || t().nav_admin}</A> })}
                 })}

@@ -32,16 +32,17 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde_json::{Value, json};
 
 /// The `id` of the input for a field path.
-fn input_id(path: &str) -> String {
+pub(crate) fn input_id(path: &str) -> String {
     format!("f-{}", path.replace('.', "-"))
 }
 
 /// Today in Hà Nội, as validation needs it.
-fn today() -> chrono::NaiveDate {
+pub(crate) fn today() -> chrono::NaiveDate {
     to_local(chrono::Utc::now()).date()
 }
 
-fn tr(lang: Lang, b: &Bilingual) -> String {
+/// A bilingual text in the current language.
+pub(crate) fn tr(lang: Lang, b: &Bilingual) -> String {
     lang.pick(&b.vi, &b.en).to_string()
 }
 
@@ -229,14 +230,20 @@ enum SaveState {
     Failed,
 }
 
-/// Everything the field components share.
+/// Everything the field components share. Nothing in it depends on a server draft, so the
+/// counter intake page builds one too (with a `changed` that only keeps the answers).
 #[derive(Clone, Copy)]
-struct FormCx {
-    answers: RwSignal<Answers>,
-    errors: RwSignal<Vec<FieldError>>,
-    units: StoredValue<Vec<Unit>>,
-    i18n: I18n,
-    changed: Callback<()>,
+pub(crate) struct FormCx {
+    /// The answers being typed.
+    pub(crate) answers: RwSignal<Answers>,
+    /// Field errors, by field path.
+    pub(crate) errors: RwSignal<Vec<FieldError>>,
+    /// Hà Nội's communes and wards, for unit and address fields.
+    pub(crate) units: StoredValue<Vec<Unit>>,
+    /// Language.
+    pub(crate) i18n: I18n,
+    /// Called after every change.
+    pub(crate) changed: Callback<()>,
 }
 
 impl FormCx {
@@ -670,7 +677,7 @@ fn label_text(cx: FormCx, f: &Field) -> String {
 
 /// One field at `prefix.id` (or `id` at the top level), shown only while its condition holds.
 #[component]
-fn FieldView(cx: FormCx, field: Field, prefix: Option<String>) -> impl IntoView {
+pub(crate) fn FieldView(cx: FormCx, field: Field, prefix: Option<String>) -> impl IntoView {
     let path = match &prefix {
         Some(p) => format!("{p}.{}", field.id),
         None => field.id.clone(),

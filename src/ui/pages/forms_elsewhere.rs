@@ -1,5 +1,5 @@
-//! In the main bundle, the form and dossier pages live in the form bundle
-//! (`forms/index.html`), which the server sends for their addresses. Reached by an in-app
+//! In the main bundle, the form and dossier pages and the staff console live in the form
+//! bundle (`forms/index.html`), which the server sends for their addresses. Reached by an in-app
 //! link, these stand-ins load that page for real.
 
 use crate::ui::i18n::use_i18n;
@@ -28,5 +28,23 @@ pub fn FilingPage() -> impl IntoView {
 /// Stand-in for a dossier's page.
 #[component]
 pub fn DossierPage() -> impl IntoView {
+    load_for_real()
+}
+
+/// Stand-in for the staff console.
+#[component]
+pub fn StaffPage() -> impl IntoView {
+    load_for_real()
+}
+
+/// Stand-in for a ward dossier in the staff console.
+#[component]
+pub fn StaffDossierPage() -> impl IntoView {
+    load_for_real()
+}
+
+/// Stand-in for counter intake.
+#[component]
+pub fn IntakePage() -> impl IntoView {
     load_for_real()
 }

@@ -8,6 +8,7 @@ use crate::ui::routes;
 use crate::ui::session::use_session;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 /// The signed-in person's details from the national identity, with the ID number masked;
 /// showing it in full needs a fresh level-2 login (step-up).
@@ -70,6 +71,9 @@ pub fn ProfilePage() -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             </section>
+                        })}
+                        {(!u.staff).then(|| view! {
+                            <p><A href=routes::DOSSIERS attr:class="button button--secondary">{move || t().mine_profile_link}</A></p>
                         })}
                         <DraftList />
                     }.into_any()
