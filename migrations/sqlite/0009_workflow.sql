@@ -18,6 +18,7 @@ CREATE INDEX dossiers_unit_due ON dossiers (unit_code, due_at);
 CREATE INDEX dossiers_applicant ON dossiers (applicant_cccd);
 
 ALTER TABLE users ADD COLUMN email TEXT;
+ALTER TABLE payments ADD COLUMN purpose TEXT NOT NULL DEFAULT 'fee';
 CREATE INDEX audit_object ON audit_log (object);
 
 CREATE TABLE supplements (

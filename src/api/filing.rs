@@ -316,13 +316,31 @@ pub async fn start_payment(req: DossierCodeReq) -> Result<String, AppError> {
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::NotFound)?;
-    if dossier.fee_vnd <= 0 || dossier.payment.as_ref().is_some_and(|p| p.status == "paid") {
-        return Err(AppError::Conflict);
-    }
+    let row = db
+        .own_work_row(&me.user_id, &req.code)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)?;
+    // A fee asked for during processing (status 6), else the filing fee, once.
+    let (amount, purpose) = match row.payment_due_vnd {
+        Some(due)
+            if due > 0
+                && dossier.status == crate::domain::status::DossierStatus::PaymentRequested =>
+        {
+            (due, "requested")
+        }
+        _ => {
+            let paid = db.fee_paid(&row.id).await.map_err(|e| cx.internal(e))?;
+            if dossier.fee_vnd <= 0 || paid {
+                return Err(AppError::Conflict);
+            }
+            (dossier.fee_vnd, "fee")
+        }
+    };
     rate_limit::check(db, rate_limit::PAYMENTS_PER_USER, &me.user_id).await?;
     let now = chrono::Utc::now();
     let payment = db
-        .create_payment(&dossier.code, dossier.fee_vnd, now)
+        .create_payment(&dossier.code, amount, purpose, now)
         .await
         .map_err(|e| cx.internal(e))?;
     let return_url = format!(

@@ -475,6 +475,8 @@ pub struct OwnDossier {
     pub access: Vec<AccessEntry>,
     /// A payment requested during processing: amount in đồng.
     pub payment_due_vnd: Option<i64>,
+    /// Files sent for the open supplement request so far: (upload id, slot, name).
+    pub supplement_files: Vec<(String, String, String)>,
 }
 
 /// One line of a list of dossiers (resident list and console queues).
@@ -641,6 +643,8 @@ pub struct Notification {
     pub status: Option<DossierStatus>,
     /// Reason or note attached.
     pub note: Option<String>,
+    /// The act behind a status notification (`accept`, `apologise` …), if any.
+    pub act: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
     /// Read by the person.

@@ -163,6 +163,16 @@ pub async fn own_view(
     let supplements = db.supplements(&row.id).await?;
     let calendar = db.calendar().await?;
     let countdown = row.countdown(&calendar, &Db::pauses(&supplements), now)?;
+    let supplement_files = match supplements.iter().find(|s| s.completed_at.is_none()) {
+        Some(open) => db
+            .dossier_files(&row.id)
+            .await?
+            .into_iter()
+            .filter(|(_, slot, _, at)| *at >= open.requested_at && slot != "result")
+            .map(|(id, slot, name, _)| (id, slot, name))
+            .collect(),
+        None => Vec::new(),
+    };
     let results = if matches!(
         row.status()?,
         DossierStatus::Processed | DossierStatus::ResultReturned
@@ -180,6 +190,7 @@ pub async fn own_view(
         payment_due_vnd: (row.status()? == DossierStatus::PaymentRequested)
             .then_some(row.payment_due_vnd)
             .flatten(),
+        supplement_files,
     }))
 }
 

@@ -102,6 +102,11 @@ pub fn sentence(t: &Messages, lang: Lang, n: &Notification) -> String {
     match (n.topic.as_str(), n.status) {
         ("dossier.submitted", _) => fill(t.notif_submitted, "code", code),
         ("payment.confirmed", _) => fill(t.notif_paid, "code", code),
+        ("dossier.status", _) if n.act.as_deref() == Some("apologise") => {
+            fill(t.notif_apology, "code", code)
+        }
+        ("dossier.deadline", _) if note == Some("overdue") => fill(t.notif_overdue, "code", code),
+        ("dossier.deadline", _) => fill(t.notif_due_soon, "code", code),
         ("dossier.status", Some(DossierStatus::SupplementRequested)) => match note {
             // The note goes in last, so braces in it are never taken for placeholders.
             Some(note) => fill(&fill(t.notif_supplement, "code", code), "note", note),
@@ -191,6 +196,7 @@ mod tests {
             code: "00070-261123-0001".into(),
             status,
             note: note.map(Into::into),
+            act: None,
             at: chrono::Utc::now(),
             read: false,
         }

@@ -43,7 +43,7 @@ async fn file_with_fee(app: &TestApp, who: &str, copies: &str) -> String {
     r.json().await.unwrap()
 }
 
-async fn start_payment(app: &TestApp, who: &str, code: &str) -> (u16, Value) {
+pub async fn start_payment(app: &TestApp, who: &str, code: &str) -> (u16, Value) {
     let r = app
         .call_as(
             Some(who),
@@ -54,12 +54,12 @@ async fn start_payment(app: &TestApp, who: &str, code: &str) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-fn query_of(url: &str) -> Vec<(String, String)> {
+pub fn query_of(url: &str) -> Vec<(String, String)> {
     let q = url.split_once('?').unwrap().1;
     form_urlencoded::parse(q.as_bytes()).into_owned().collect()
 }
 
-fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
+pub fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
     p.iter()
         .find(|(n, _)| n == k)
         .map(|(_, v)| v.as_str())
@@ -67,7 +67,7 @@ fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
 }
 
 /// The notice the gateway sends after a payment attempt, signed with `secret`.
-fn notice(
+pub fn notice(
     txn_ref: &str,
     amount: &str,
     response: &str,
@@ -95,7 +95,7 @@ fn notice(
     p
 }
 
-async fn send_ipn(app: &TestApp, params: &[(String, String)]) -> String {
+pub async fn send_ipn(app: &TestApp, params: &[(String, String)]) -> String {
     let q = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params.iter())
         .finish();

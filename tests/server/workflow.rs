@@ -994,3 +994,55 @@ both_engines!(
         app.cleanup().await;
     }
 );
+
+both_engines!(
+    a_fee_asked_for_during_processing_is_paid_online_and_processing_resumes,
+    |engine| {
+        use crate::payments::{get, notice, query_of, send_ipn, start_payment};
+        let app = TestApp::spawn(engine).await;
+        let resident = app.session_for(&RESIDENT_A).await;
+        let officer = app.session_for(&OFFICER_HOAN_KIEM).await;
+        let code = file_birth(&app, &resident).await;
+        act_ok(&app, &officer, &code, json!("Accept")).await;
+        act_ok(&app, &officer, &code, json!("StartProcessing")).await;
+        let (status, _) = act(
+            &app,
+            &officer,
+            "00070",
+            &code,
+            json!({ "RequestPayment": { "amount_vnd": 5, "reason": "Lệ phí" } }),
+        )
+        .await;
+        assert_eq!(status, 422, "amount out of range");
+        act_ok(&app, &officer, &code, json!({ "RequestPayment": { "amount_vnd": 50000, "reason": "Phí cấp bản sao trích lục bổ sung" } })).await;
+        let v = mine(&app, &resident, &code).await;
+        assert_eq!(v["dossier"]["status"], "PaymentRequested");
+        assert_eq!(v["payment_due_vnd"], 50000);
+        // The gateway is asked for exactly the requested amount; its signed notice settles it.
+        let (status, url) = start_payment(&app, &resident, &code).await;
+        assert_eq!(status, 200, "{url}");
+        let q = query_of(url.as_str().unwrap());
+        assert_eq!(get(&q, "vnp_Amount"), "5000000");
+        let txn = get(&q, "vnp_TxnRef").to_string();
+        let paid = notice(&txn, "5000000", "00", "14999001", "DVCHN-SANDBOX-SECRET");
+        assert_eq!(send_ipn(&app, &paid).await, "00");
+        assert_eq!(
+            send_ipn(&app, &paid).await,
+            "02",
+            "a replay changes nothing"
+        );
+        let v = mine(&app, &resident, &code).await;
+        assert_eq!(v["dossier"]["status"], "Processing");
+        assert_eq!(v["payment_due_vnd"], Value::Null);
+        let last = v["dossier"]["events"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(last["actor_role"], "system");
+        assert_eq!(status_code(&last["status"]), 4);
+        assert!(last["note"].as_str().unwrap().contains("14999001"));
+        app.cleanup().await;
+    }
+);

@@ -361,6 +361,7 @@ fn notification(
             .as_str()
             .or_else(|| p["flag"].as_str())
             .map(str::to_owned),
+        act: p["act"].as_str().map(str::to_owned),
         topic,
         at,
         read: read_at.is_some(),

@@ -16,6 +16,8 @@ pub struct Payment {
     pub amount_vnd: i64,
     /// `pending`, `paid` or `failed`.
     pub status: String,
+    /// `fee` (the dossier's fee at filing) or `requested` (asked for during processing).
+    pub purpose: String,
 }
 
 /// What the gateway's notice says.
@@ -36,18 +38,19 @@ impl Db {
     /// A payment by its order reference.
     pub async fn payment_by_ref(&self, txn_ref: &str) -> Result<Option<Payment>, DbError> {
         Ok(with_db!(self, pool => {
-            sqlx::query_as("SELECT id, dossier_id, txn_ref, amount_vnd, status FROM payments WHERE txn_ref = $1")
+            sqlx::query_as("SELECT id, dossier_id, txn_ref, amount_vnd, status, purpose FROM payments WHERE txn_ref = $1")
                 .bind(txn_ref)
                 .fetch_optional(pool)
                 .await?
         }))
     }
 
-    /// A new pending attempt for the dossier with this code.
+    /// A new pending attempt for the dossier with this code; `purpose` is `fee` or `requested`.
     pub async fn create_payment(
         &self,
         dossier_code: &str,
         amount_vnd: i64,
+        purpose: &str,
         now: DateTime<Utc>,
     ) -> Result<Payment, DbError> {
         let dossier_id: String = with_db!(self, pool => {
@@ -63,17 +66,19 @@ impl Db {
             txn_ref: uuid::Uuid::new_v4().simple().to_string()[..20].to_string(),
             amount_vnd,
             status: "pending".into(),
+            purpose: purpose.into(),
         };
         with_db!(self, pool => {
             sqlx::query(
-                "INSERT INTO payments (id, dossier_id, txn_ref, amount_vnd, status, created_at) \
-                 VALUES ($1, $2, $3, $4, 'pending', $5)",
+                "INSERT INTO payments (id, dossier_id, txn_ref, amount_vnd, status, created_at, purpose) \
+                 VALUES ($1, $2, $3, $4, 'pending', $5, $6)",
             )
             .bind(&p.id)
             .bind(&p.dossier_id)
             .bind(&p.txn_ref)
             .bind(p.amount_vnd)
             .bind(now)
+            .bind(&p.purpose)
             .execute(pool)
             .await?;
         });
@@ -105,6 +110,19 @@ impl Db {
             tx.rollback().await?;
             return Ok(false);
         }
+        // A fee asked for during processing: paying it lets processing carry on (6 → 4).
+        let resumed = if s.paid && p.purpose == "requested" {
+            with_tx!(tx, t => {
+                sqlx::query("UPDATE dossiers SET status = 4, updated_at = $1 WHERE id = $2 AND status = 6")
+                    .bind(s.at)
+                    .bind(&p.dossier_id)
+                    .execute(&mut **t)
+                    .await?
+                    .rows_affected()
+            }) == 1
+        } else {
+            false
+        };
         if s.paid {
             let note = format!(
                 "Đã thanh toán phí, lệ phí {} qua cổng thanh toán (mã giao dịch {}).",
@@ -123,7 +141,17 @@ impl Db {
                 .execute(&mut **t)
                 .await?;
             });
-            let payload = serde_json::json!({ "payment": p.id, "amount_vnd": p.amount_vnd });
+            let code: String = with_tx!(tx, t => {
+                sqlx::query_scalar("SELECT code FROM dossiers WHERE id = $1")
+                    .bind(&p.dossier_id)
+                    .fetch_one(&mut **t)
+                    .await?
+            });
+            let payload = if resumed {
+                serde_json::json!({ "payment": p.id, "amount_vnd": p.amount_vnd, "code": code, "status": 4, "from": 6 })
+            } else {
+                serde_json::json!({ "payment": p.id, "amount_vnd": p.amount_vnd, "code": code })
+            };
             with_tx!(tx, t => {
                 sqlx::query(
                     "INSERT INTO outbox (id, topic, dossier_id, payload, created_at) VALUES ($1, 'payment.confirmed', $2, $3, $4)",
@@ -138,6 +166,19 @@ impl Db {
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Whether the dossier's filing fee has been paid.
+    pub async fn fee_paid(&self, dossier_id: &str) -> Result<bool, DbError> {
+        let n: i64 = with_db!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM payments WHERE dossier_id = $1 AND purpose = 'fee' AND status = 'paid'",
+            )
+            .bind(dossier_id)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(n > 0)
     }
 
     /// The latest payment attempt of a dossier, and the paid one if any:

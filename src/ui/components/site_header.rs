@@ -56,7 +56,10 @@ pub fn SiteHeader() -> impl IntoView {
                             })}
                         </A>
                     })}
-                    {u.staff.then(|| view! { <A href=routes::STAFF>{move || t().nav_staff}</A> })}
+                    {u.staff.then(|| view! {
+                        // The console lives in the forms bundle: a full page load.
+                        <a href=routes::STAFF rel="external">{move || t().nav_staff}</a>
+                    })}
                     {u.is_admin.then(|| view! { <A href=routes::ADMIN>{move || t().nav_admin}</A> })}
                 })}
             </nav>

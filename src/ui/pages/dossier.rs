@@ -398,7 +398,22 @@ fn SupplementSection(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || i18n.t();
-    let uploaded = RwSignal::new(Vec::<UploadView>::new());
+    // What was already sent for this request (also on an earlier visit or another device).
+    let earlier: Vec<UploadView> = own.with_untracked(|o| {
+        o.supplement_files
+            .iter()
+            .map(|(id, slot, name)| UploadView {
+                id: id.clone(),
+                slot: slot.clone(),
+                name: name.clone(),
+                size: 0,
+                received: 0,
+                kind: None,
+                complete: true,
+            })
+            .collect()
+    });
+    let uploaded = RwSignal::new(earlier);
     let sending = RwSignal::new(Vec::<Sending>::new());
     let next_key = StoredValue::new(0u64);
     let pick = move |slot: String, ev: leptos::ev::Event| {
@@ -753,7 +768,15 @@ fn PaymentPanel(own: RwSignal<OwnDossier>, back_from_gateway: bool) -> impl Into
         <section class="review-section" aria-labelledby="pay-title">
             <h2 id="pay-title">{move || t().pay_title}</h2>
             <div role="status" aria-live="polite">
-            {move || due.get().map(|v| view! { <p class="notice">{fill(t().dossier_payment_due, "amount", money(v))}</p> })}
+            {move || due.get().map(|v| view! {
+                // A fee assessed during processing: paying it lets processing carry on.
+                <p class="notice">{fill(t().dossier_payment_due, "amount", money(v))}</p>
+                {move || pay.value().get().and_then(Result::err).map(|_| view! { <p class="field-error">{t().pay_unavailable}</p> })}
+                <button type="button" class="button" disabled=move || pay.pending().get()
+                    on:click=move |_| { pay.dispatch(code_s.get_value()); }>
+                    {fill(t().pay_button, "amount", money(v))}
+                </button>
+            })}
             {move || {
                 let p = state.get();
                 let fee = fee.get();
