@@ -101,10 +101,13 @@ export default defineConfig({
       DVC_OIDC_ISSUER: idp,
       DVC_PAYMENT_URL: `${pay}/paymentv2/vpcpay.html`,
       DVC_BOOTSTRAP_ADMIN_CCCD: "001078000444",
-      // Sandbox ward staff: Phạm Thu Hà (officer) and Đỗ Quang Huy (leader) at Phường Hoàn
-      // Kiếm, Vũ Thị Lan (officer) at Phường Ba Đình.
-      DVC_DEMO_STAFF: "001185000111:00070:officer,001080000222:00070:leader,001190000333:00004:officer",
+      // Sandbox ward staff for the dossier journeys: Ngô Thị Mai (officer) and Đỗ Quang Huy
+      // (leader) at Phường Hoàn Kiếm. Phạm Thu Hà and Vũ Thị Lan are left for the
+      // administrator to assign (login.spec.ts).
+      DVC_DEMO_STAFF: "001186000555:00070:officer,001080000222:00070:leader",
       DVC_DEADLINE_EVERY: "5",
+      // Every browser of the run signs in from 127.0.0.1.
+      DVC_ADDRESS_LIMIT_SCALE: "10",
       RUST_LOG: "warn",
     },
    },

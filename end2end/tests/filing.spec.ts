@@ -152,7 +152,7 @@ test("a parent registers a birth from the catalogue to the PDF receipt", async (
   const code = (await page.locator(".panel__code").textContent())!.trim();
   expect(code).toMatch(/^00070-\d{6}-\d{4}$/);
   await expect(page.locator("dd.status")).toHaveText("Mới đăng ký");
-  await expect(page.getByRole("region", { name: "Quá trình xử lý" })).toContainText("Người nộp");
+  await expect(page.getByRole("region", { name: "Quá trình xử lý" })).toContainText("Công dân");
   await expectNoAxeViolations(page);
 
   // The receipt is a PDF download.

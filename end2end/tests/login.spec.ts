@@ -116,9 +116,10 @@ test.describe("sign-in with the national digital identity", () => {
     // The officer now has the staff area of that ward, and nothing else.
     await page.goto("/can-bo");
     await signIn(page, officer.name);
-    await expect(page.getByRole("heading", { level: 2, name: officer.ward })).toBeVisible();
-    await expect(page.getByRole("heading", { level: 2 })).toHaveCount(1);
-    await expect(page.getByText("Cán bộ Bộ phận Một cửa")).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "Bàn làm việc một cửa" })).toBeVisible();
+    await expect(page.locator("p.lead")).toHaveText(officer.ward);
+    // One ward only: no ward picker.
+    await expect(page.getByLabel("Đơn vị làm việc")).toHaveCount(0);
     await expectNoAxeViolations(page);
     await page.goto("/quan-tri");
     await expect(page.getByText("Chỉ quản trị viên mới xem được trang này.")).toBeVisible();

@@ -286,6 +286,9 @@ pub async fn start_dossier_upload(req: DossierUploadRequest) -> Result<UploadVie
         ) {
             return Err(AppError::Conflict);
         }
+        console::audit_staff(db, me, &row, "attach_result", None)
+            .await
+            .map_err(|e| cx.internal(e))?;
         (row, crate::domain::upload::RESULT_MAX_KB)
     };
     let me = cx.user()?;

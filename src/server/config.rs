@@ -175,9 +175,10 @@ pub struct Config {
     )]
     pub mail_from: String,
 
-    /// Multiplies the public look-up's rate limits: only for load tests from one address.
-    #[arg(long, env = "DVC_TRACK_LIMIT_SCALE", default_value_t = 1)]
-    pub track_limit_scale: u32,
+    /// Multiplies the per-address rate limits (sign-in, public look-up): only for load tests
+    /// and end-to-end runs where every request comes from one address.
+    #[arg(long, env = "DVC_ADDRESS_LIMIT_SCALE", default_value_t = 1)]
+    pub address_limit_scale: u32,
 
     /// Seconds between runs of the deadline job (due-soon and overdue flags).
     #[arg(long, env = "DVC_DEADLINE_EVERY", default_value_t = 60)]

@@ -206,7 +206,7 @@ fn Console(unit: String, roles: Vec<RoleInfo>) -> impl IntoView {
                     Err(e) => view! { <LoadError error=e on_retry=Callback::new(move |_| data.refetch()) /> }.into_any(),
                 })}
             </Suspense>
-            <section aria-labelledby="console-list-title">
+            <section class="console-list">
                 <h2 id="console-list-title">{list_title}</h2>
                 <Form action=routes::STAFF method="GET" attr:class="search-form" attr:role="search">
                     <input type="hidden" name=query::UNIT prop:value=move || unit.get_value() />
