@@ -107,12 +107,11 @@ pub struct WithdrawRequest {
 #[server(endpoint = "dossiers/withdraw", input = Json)]
 pub async fn withdraw(req: WithdrawRequest) -> Result<OwnDossier, AppError> {
     use crate::domain::status::{Actor, DossierStatus};
-    use crate::server::db::workflow::{Change, ChangeError, Sets};
-    use crate::server::{console, ctx, policy::Action};
+    use crate::server::db::workflow::Sets;
+    use crate::server::{ctx, policy::Action};
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
-    let db = &cx.state.db;
     let row = own_row(&cx, &me.user_id, &req.code).await?;
     let reason = crate::domain::text::clean_multiline(&req.reason, 1000)
         .map_err(|e| AppError::field("reason", e.code()))?;
@@ -123,17 +122,45 @@ pub async fn withdraw(req: WithdrawRequest) -> Result<OwnDossier, AppError> {
     status
         .transition(DossierStatus::WithdrawalRequested, Actor::Resident)
         .map_err(|_| AppError::Conflict)?;
+    resident_change(
+        &cx,
+        &row,
+        DossierStatus::WithdrawalRequested,
+        "withdraw",
+        reason,
+        Sets::default(),
+        false,
+    )
+    .await
+}
+
+/// Makes a resident's own change to their dossier and answers the dossier as it now is.
+#[cfg(feature = "ssr")]
+#[allow(clippy::too_many_arguments)]
+async fn resident_change(
+    cx: &crate::server::ctx::RequestCtx,
+    row: &crate::server::db::workflow::WorkRow,
+    to: crate::domain::status::DossierStatus,
+    act: &str,
+    note: String,
+    sets: crate::server::db::workflow::Sets,
+    complete_supplement: bool,
+) -> Result<OwnDossier, AppError> {
+    use crate::server::console;
+    use crate::server::db::workflow::{Change, ChangeError};
+    let me = cx.user()?;
+    let db = &cx.state.db;
     let now = chrono::Utc::now();
     let change = Change {
-        dossier: &row,
-        to: Some(DossierStatus::WithdrawalRequested),
+        dossier: row,
+        to: Some(to),
         actor_role: "resident",
         actor_id: Some(&me.user_id),
-        act: "withdraw",
-        note: Some(reason),
-        sets: Sets::default(),
+        act,
+        note: Some(note),
+        sets,
         supplement: None,
-        complete_supplement: false,
+        complete_supplement,
         now,
     };
     match db.change_dossier(&change).await {
@@ -141,7 +168,7 @@ pub async fn withdraw(req: WithdrawRequest) -> Result<OwnDossier, AppError> {
         Err(ChangeError::Conflict) => return Err(AppError::Conflict),
         Err(ChangeError::Db(e)) => return Err(cx.internal(e)),
     }
-    let row = own_row(&cx, &me.user_id, &req.code).await?;
+    let row = own_row(cx, &me.user_id, &row.code).await?;
     console::own_view(db, &me.user_id, &row, now)
         .await
         .map_err(|e| cx.internal(e))?
@@ -154,7 +181,7 @@ pub async fn withdraw(req: WithdrawRequest) -> Result<OwnDossier, AppError> {
 pub async fn send_supplement(req: CodeRequest) -> Result<OwnDossier, AppError> {
     use crate::domain::field_error::FieldError;
     use crate::domain::status::{Actor, DossierStatus};
-    use crate::server::db::workflow::{Change, ChangeError, Sets};
+    use crate::server::db::workflow::Sets;
     use crate::server::{console, ctx, policy::Action};
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
@@ -197,31 +224,12 @@ pub async fn send_supplement(req: CodeRequest) -> Result<OwnDossier, AppError> {
         .map_err(|_| AppError::Conflict)?;
     let now = chrono::Utc::now();
     let calendar = db.calendar().await.map_err(|e| cx.internal(e))?;
-    let change = Change {
-        dossier: &row,
-        to: Some(to),
-        actor_role: "resident",
-        actor_id: Some(&me.user_id),
-        act: "supplement",
-        note: Some("Công dân đã bổ sung hồ sơ".into()),
-        sets: Sets {
-            due_at: Some(console::resumed_due(&row, &calendar, &supplements, now)),
-            ..Sets::default()
-        },
-        supplement: None,
-        complete_supplement: true,
-        now,
+    let sets = Sets {
+        due_at: Some(console::resumed_due(&row, &calendar, &supplements, now)),
+        ..Sets::default()
     };
-    match db.change_dossier(&change).await {
-        Ok(()) => cx.state.hub.kick(),
-        Err(ChangeError::Conflict) => return Err(AppError::Conflict),
-        Err(ChangeError::Db(e)) => return Err(cx.internal(e)),
-    }
-    let row = own_row(&cx, &me.user_id, &req.code).await?;
-    console::own_view(db, &me.user_id, &row, now)
-        .await
-        .map_err(|e| cx.internal(e))?
-        .ok_or(AppError::NotFound)
+    let note = "Công dân đã bổ sung hồ sơ".to_string();
+    resident_change(&cx, &row, to, "supplement", note, sets, true).await
 }
 
 /// A file for a filed dossier: a supplement document from its owner, or the electronic result

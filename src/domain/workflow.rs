@@ -645,6 +645,8 @@ pub struct Notification {
     pub note: Option<String>,
     /// The act behind a status notification (`accept`, `apologise` …), if any.
     pub act: Option<String>,
+    /// The dossier's ward (where staff open it in the console).
+    pub unit: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
     /// Read by the person.

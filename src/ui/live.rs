@@ -61,7 +61,7 @@ pub fn provide_live_context() -> LiveCtx {
         let source = StoredValue::new_local(None::<browser::Source>);
         Effect::new(move |_| {
             ctx.retry.track();
-            let wanted = !session.expired.get() && session.user().is_some_and(|u| !u.staff);
+            let wanted = !session.expired.get() && session.user().is_some();
             if !wanted {
                 source.set_value(None);
                 ctx.unread.set(None);
@@ -197,6 +197,7 @@ mod tests {
             status,
             note: note.map(Into::into),
             act: None,
+            unit: None,
             at: chrono::Utc::now(),
             read: false,
         }

@@ -1,6 +1,9 @@
 //! Sending a file from the phone: large photos are made smaller first, then the file goes in
 //! pieces; a dropped connection only pauses it, and it carries on from where the server stands.
 
+use crate::ui::i18n::{fill, use_i18n};
+use leptos::prelude::*;
+
 /// Photos larger than this are scaled down before they are sent.
 pub const DOWNSCALE_ABOVE_BYTES: f64 = 1.5 * 1024.0 * 1024.0;
 /// Longest side of a scaled-down photo, in pixels (still sharp enough to read a document).
@@ -13,6 +16,166 @@ pub enum SendError {
     Refused(String),
     /// Gave up after repeated connection failures.
     Network,
+}
+
+/// A file on its way to the server: which document it is for, its name, and how much of it
+/// has arrived (0 to 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sending {
+    /// Tells this file apart from others sent at the same time (also with the same name).
+    pub key: u64,
+    /// The document (slot) it is sent for.
+    pub slot: String,
+    /// The file name as picked.
+    pub name: String,
+    /// Share already received, from 0 to 1.
+    pub progress: f64,
+}
+
+/// The files a page is sending right now, each shown with its progress until it is done.
+#[derive(Debug, Clone, Copy)]
+pub struct InFlight {
+    list: RwSignal<Vec<Sending>>,
+    next_key: StoredValue<u64>,
+}
+
+impl Default for InFlight {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InFlight {
+    /// Nothing under way yet.
+    pub fn new() -> Self {
+        Self {
+            list: RwSignal::new(Vec::new()),
+            next_key: StoredValue::new(0),
+        }
+    }
+
+    /// A file `name` starts on its way into `slot`; the key is what to report its progress with.
+    pub fn begin(self, slot: &str, name: String) -> u64 {
+        let key = self.next_key.get_value();
+        self.next_key.set_value(key + 1);
+        self.list.update(|s| {
+            s.push(Sending {
+                key,
+                slot: slot.to_owned(),
+                name,
+                progress: 0.0,
+            })
+        });
+        key
+    }
+
+    /// The file `key` has `p` (0 to 1) of itself at the server.
+    pub fn progress(self, key: u64, p: f64) {
+        self.list.update(|s| {
+            if let Some(x) = s.iter_mut().find(|x| x.key == key) {
+                x.progress = p;
+            }
+        });
+    }
+
+    /// The file `key` has arrived or was given up on; it is no longer shown.
+    pub fn end(self, key: u64) {
+        self.list.update(|s| s.retain(|x| x.key != key));
+    }
+
+    /// The files under way into `slot`, oldest first (tracked).
+    pub fn for_slot(self, slot: &str) -> Vec<Sending> {
+        self.list
+            .with(|s| s.iter().filter(|x| x.slot == slot).cloned().collect())
+    }
+
+    /// How many files are under way into `slot` (tracked).
+    pub fn count(self, slot: &str) -> usize {
+        self.list
+            .with(|s| s.iter().filter(|x| x.slot == slot).count())
+    }
+
+    /// Whether nothing is under way at all (tracked).
+    pub fn is_empty(self) -> bool {
+        self.list.with(Vec::is_empty)
+    }
+
+    /// Sends each file picked in `ev` for document `slot` with `send(file, on_progress)`,
+    /// showing it here until it is done. The document's earlier error is cleared first; a file
+    /// that arrived joins `arrived`, and a refusal or a lost connection (`upload_network`)
+    /// becomes the error of field `doc.{slot}` in `errors`.
+    #[cfg(feature = "csr")]
+    pub fn send_picked<Fut>(
+        self,
+        ev: &leptos::ev::Event,
+        slot: &str,
+        arrived: RwSignal<Vec<crate::domain::upload::UploadView>>,
+        errors: RwSignal<Vec<crate::domain::field_error::FieldError>>,
+        send: impl Fn(web_sys::File, Box<dyn Fn(f64)>) -> Fut,
+    ) where
+        Fut: std::future::Future<Output = Result<crate::domain::upload::UploadView, SendError>>
+            + 'static,
+    {
+        let field = format!("doc.{slot}");
+        errors.update(|e| e.retain(|x| x.field != field));
+        for file in take_picked(ev) {
+            let key = self.begin(slot, file.name());
+            let sending = send(file, Box::new(move |p| self.progress(key, p)));
+            let field = field.clone();
+            leptos::task::spawn_local(async move {
+                let result = sending.await;
+                self.end(key);
+                let code = match result {
+                    Ok(v) => return arrived.update(|u| u.push(v)),
+                    Err(SendError::Refused(code)) => code,
+                    Err(SendError::Network) => "upload_network".into(),
+                };
+                errors.update(|e| e.push(crate::domain::field_error::FieldError::new(field, code)));
+            });
+        }
+    }
+}
+
+/// The files under way for `document` (a slot), one list item each with the sentence
+/// "sending … %" and a progress bar, announced politely to screen readers.
+#[component]
+pub fn SendingItems(in_flight: InFlight, document: String) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let t = i18n.t();
+        in_flight
+            .for_slot(&document)
+            .into_iter()
+            .map(|s| {
+                let pct = (s.progress * 100.0).round() as u32;
+                let text = fill(&fill(t.upload_sending, "name", &s.name), "pct", pct);
+                view! {
+                    <li class="file file--sending" role="status">
+                        <label>{text}" "<progress max="100" value=pct>{format!("{pct}%")}</progress></label>
+                    </li>
+                }
+            })
+            .collect_view()
+    }
+}
+
+/// The files just picked in a file input (from its `change` event); the input is emptied so
+/// that picking the same file again is seen as a new pick.
+#[cfg(feature = "csr")]
+pub fn take_picked(ev: &leptos::ev::Event) -> Vec<web_sys::File> {
+    use wasm_bindgen::JsCast;
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return Vec::new();
+    };
+    let Some(list) = input.files() else {
+        return Vec::new();
+    };
+    let files = (0..list.length()).filter_map(|i| list.get(i)).collect();
+    input.set_value("");
+    files
 }
 
 #[cfg(feature = "csr")]
@@ -273,4 +436,35 @@ pub async fn sleep_ms(ms: i32) {
     }
     #[cfg(not(feature = "csr"))]
     let _ = ms;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_flight_follows_each_file_until_it_ends() {
+        let owner = Owner::new();
+        owner.set();
+        let f = InFlight::new();
+        assert!(f.is_empty());
+        let a = f.begin("cccd", "front.jpg".into());
+        let b = f.begin("cccd", "front.jpg".into());
+        let c = f.begin("photo", "me.png".into());
+        assert_ne!(a, b);
+        assert_eq!(f.count("cccd"), 2);
+        f.progress(b, 0.5);
+        f.progress(99, 1.0);
+        let cccd = f.for_slot("cccd");
+        assert_eq!(
+            cccd.iter().map(|s| (s.key, s.progress)).collect::<Vec<_>>(),
+            vec![(a, 0.0), (b, 0.5)]
+        );
+        f.end(a);
+        f.end(c);
+        assert_eq!(f.count("photo"), 0);
+        assert_eq!(f.for_slot("cccd").len(), 1);
+        f.end(b);
+        assert!(f.is_empty());
+    }
 }

@@ -362,6 +362,7 @@ fn notification(
             .or_else(|| p["flag"].as_str())
             .map(str::to_owned),
         act: p["act"].as_str().map(str::to_owned),
+        unit: p["unit"].as_str().map(str::to_owned),
         topic,
         at,
         read: read_at.is_some(),

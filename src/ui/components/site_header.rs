@@ -48,14 +48,15 @@ pub fn SiteHeader() -> impl IntoView {
                     <A href=routes::PROFILE>{move || t().nav_profile}</A>
                     {(!u.staff).then(|| view! {
                         <A href=routes::DOSSIERS>{move || t().mine_nav}</A>
-                        <A href=routes::NOTIFICATIONS>
-                            {move || t().notif_nav}
-                            {move || live.unread.get().filter(|n| *n > 0).map(|n| view! {
-                                <span class="count-badge" aria-hidden="true">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span>
-                                <span class="visually-hidden">{format!(", {}", fill(t().notif_unread, "n", n))}</span>
-                            })}
-                        </A>
                     })}
+                    // Residents hear about their dossiers; ward staff about deadlines.
+                    <A href=routes::NOTIFICATIONS>
+                        {move || t().notif_nav}
+                        {move || live.unread.get().filter(|n| *n > 0).map(|n| view! {
+                            <span class="count-badge" aria-hidden="true">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span>
+                            <span class="visually-hidden">{format!(", {}", fill(t().notif_unread, "n", n))}</span>
+                        })}
+                    </A>
                     {u.staff.then(|| view! {
                         // The console lives in the forms bundle: a full page load.
                         <a href=routes::STAFF rel="external">{move || t().nav_staff}</a>

@@ -7,20 +7,24 @@ use crate::ui::focus::focus_id;
 use crate::ui::i18n::{field_message, fill, use_i18n};
 use crate::ui::pages::console_dossier::{DossierCx, Notice};
 use crate::ui::routes;
+use crate::ui::upload::InFlight;
 use leptos::prelude::*;
+
+/// The document slot the result file goes into.
+const RESULT_SLOT: &str = "result";
 
 /// The result file of a dossier: what is attached, and a picker for a PDF.
 #[component]
 pub(crate) fn ResultUpload(cx: DossierCx) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || i18n.t();
-    // (file name, progress 0–1) while sending.
-    let sending = RwSignal::new(None::<(String, f64)>);
+    // The result file while it is on its way (one at a time: the picker waits meanwhile).
+    let in_flight = InFlight::new();
     let results = move || {
         cx.with(|d| {
             d.files
                 .iter()
-                .filter(|(_, slot, _)| slot == "result")
+                .filter(|(_, slot, _)| slot == RESULT_SLOT)
                 .map(|(id, _, name)| (id.clone(), name.clone()))
                 .collect::<Vec<_>>()
         })
@@ -61,35 +65,21 @@ pub(crate) fn ResultUpload(cx: DossierCx) -> impl IntoView {
         cx.notice.set(None);
         #[cfg(feature = "csr")]
         {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
+            let Some(file) = crate::ui::upload::take_picked(&ev).into_iter().next() else {
                 return;
             };
-            let Some(file) = input.files().and_then(|l| l.get(0)) else {
-                return;
-            };
-            input.set_value("");
-            sending.set(Some((file.name(), 0.0)));
+            let key = in_flight.begin(RESULT_SLOT, file.name());
             leptos::task::spawn_local(async move {
                 let r = crate::ui::upload::send_to_dossier(
                     cx.code.get_value(),
                     cx.unit.get_value(),
-                    "result".into(),
+                    RESULT_SLOT.into(),
                     file,
                     |_| {},
-                    move |p| {
-                        sending.update(|s| {
-                            if let Some(s) = s {
-                                s.1 = p;
-                            }
-                        })
-                    },
+                    move |p| in_flight.progress(key, p),
                 )
                 .await;
-                sending.set(None);
+                in_flight.end(key);
                 finish(r.map(|_| ()));
             });
         }
@@ -118,18 +108,18 @@ pub(crate) fn ResultUpload(cx: DossierCx) -> impl IntoView {
                 <label for="result-file">{move || t().console_result_pick}</label>
                 <p class="hint" id="result-file-hint">{move || t().console_result_hint}</p>
                 {move || error().map(|m| view! { <p id="result-file-error" class="field-error">{m}</p> })}
-                {move || sending.get().map(|(name, p)| {
-                    let pct = (p * 100.0).round() as u32;
+                {move || in_flight.for_slot(RESULT_SLOT).into_iter().next().map(|s| {
+                    let pct = (s.progress * 100.0).round() as u32;
                     view! {
                         <p role="status">
-                            <label>{fill(&fill(t().upload_sending, "name", &name), "pct", pct)}" "
+                            <label>{fill(&fill(t().upload_sending, "name", &s.name), "pct", pct)}" "
                                 <progress max="100" value=pct>{format!("{pct}%")}</progress>
                             </label>
                         </p>
                     }
                 })}
                 <input id="result-file" class="file-input" type="file" accept="application/pdf"
-                    disabled=move || sending.get().is_some()
+                    disabled=move || !in_flight.is_empty()
                     aria-invalid=move || error().is_some().to_string()
                     aria-describedby=move || if error().is_some() { "result-file-hint result-file-error" } else { "result-file-hint" }
                     on:change=pick />

@@ -22,6 +22,7 @@ use crate::ui::pages::NotFoundPage;
 use crate::ui::pages::filing::AnswerList;
 use crate::ui::routes;
 use crate::ui::session::use_session;
+use crate::ui::upload::{InFlight, SendingItems};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -376,15 +377,6 @@ fn CountdownView(own: RwSignal<OwnDossier>) -> impl IntoView {
     }
 }
 
-/// An upload under way in the browser.
-#[derive(Debug, Clone, PartialEq)]
-struct Sending {
-    key: u64,
-    slot: String,
-    name: String,
-    progress: f64,
-}
-
 /// The open supplement request: what is asked for, a file picker per document (each sends
 /// only that document), then "Gửi bổ sung".
 #[component]
@@ -414,67 +406,15 @@ fn SupplementSection(
             .collect()
     });
     let uploaded = RwSignal::new(earlier);
-    let sending = RwSignal::new(Vec::<Sending>::new());
-    let next_key = StoredValue::new(0u64);
+    let in_flight = InFlight::new();
     let pick = move |slot: String, ev: leptos::ev::Event| {
-        errors.update(|e| e.retain(|x| x.field != format!("doc.{slot}")));
         #[cfg(feature = "csr")]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(list) = input.files() else { return };
-            let files: Vec<web_sys::File> =
-                (0..list.length()).filter_map(|i| list.get(i)).collect();
-            input.set_value("");
-            for file in files {
-                let slot = slot.clone();
-                let key = next_key.get_value();
-                next_key.set_value(key + 1);
-                sending.update(|s| {
-                    s.push(Sending {
-                        key,
-                        slot: slot.clone(),
-                        name: file.name(),
-                        progress: 0.0,
-                    })
-                });
-                leptos::task::spawn_local(async move {
-                    let result = crate::ui::upload::send_to_dossier(
-                        code.get_value(),
-                        String::new(),
-                        slot.clone(),
-                        file,
-                        |_| {},
-                        move |p| {
-                            sending.update(|s| {
-                                if let Some(x) = s.iter_mut().find(|x| x.key == key) {
-                                    x.progress = p;
-                                }
-                            })
-                        },
-                    )
-                    .await;
-                    sending.update(|s| s.retain(|x| x.key != key));
-                    let refused = |code: String| {
-                        errors.update(|e| e.push(FieldError::new(format!("doc.{slot}"), code)))
-                    };
-                    match result {
-                        Ok(v) => uploaded.update(|u| u.push(v)),
-                        Err(crate::ui::upload::SendError::Refused(code)) => refused(code),
-                        Err(crate::ui::upload::SendError::Network) => {
-                            refused("upload_network".into())
-                        }
-                    }
-                });
-            }
-        }
+        in_flight.send_picked(&ev, &slot, uploaded, errors, |file, progress| {
+            let (code, slot) = (code.get_value(), slot.clone());
+            crate::ui::upload::send_to_dossier(code, String::new(), slot, file, |_| {}, progress)
+        });
         #[cfg(not(feature = "csr"))]
-        let _ = (ev, next_key, code, sending, uploaded);
+        let _ = (slot, ev, code, in_flight, uploaded);
     };
     let send = move |_| {
         if busy.get_untracked() {
@@ -551,15 +491,7 @@ fn SupplementSection(
                                     {move || uploaded.get().into_iter().filter(|u| u.slot == slot.get_value()).map(|u| view! {
                                         <li class="file">{fill(t().dossier_uploaded, "name", &u.name)}</li>
                                     }).collect_view()}
-                                    {move || sending.get().into_iter().filter(|s| s.slot == slot.get_value()).map(|s| {
-                                        let pct = (s.progress * 100.0).round() as u32;
-                                        let text = fill(&fill(t().upload_sending, "name", &s.name), "pct", pct);
-                                        view! {
-                                            <li class="file file--sending" role="status">
-                                                <label>{text}" "<progress max="100" value=pct>{format!("{pct}%")}</progress></label>
-                                            </li>
-                                        }
-                                    }).collect_view()}
+                                    <SendingItems in_flight=in_flight document=slot.get_value() />
                                 </ul>
                                 <input id=id.clone() class="file-input" type="file" multiple
                                     accept="application/pdf,image/jpeg,image/png"
@@ -573,7 +505,7 @@ fn SupplementSection(
             </ol>
             <p class="hint" id="supplement-send-hint">{move || t().dossier_supplement_send_hint}</p>
             <button type="button" class="button" aria-describedby="supplement-send-hint"
-                disabled=move || busy.get() || !sending.with(Vec::is_empty)
+                disabled=move || busy.get() || !in_flight.is_empty()
                 on:click=send>
                 {move || if busy.get() { t().dossier_supplement_sending } else { t().dossier_supplement_send }}
             </button>

@@ -26,6 +26,7 @@ use crate::ui::focus::focus_id;
 use crate::ui::i18n::{I18n, Lang, error_message, field_message, fill, use_i18n};
 use crate::ui::routes;
 use crate::ui::session::use_session;
+use crate::ui::upload::{InFlight, SendingItems};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -1261,15 +1262,6 @@ fn DocumentList(
     }
 }
 
-/// An upload under way in the browser.
-#[derive(Debug, Clone, PartialEq)]
-struct Sending {
-    key: u64,
-    slot: String,
-    name: String,
-    progress: f64,
-}
-
 /// The documents page: per document, its files, a progress bar while sending, and a picker
 /// that also offers the camera on a phone.
 #[component]
@@ -1279,8 +1271,7 @@ fn DocumentsStep(
     draft_id: String,
     uploads: RwSignal<Vec<UploadView>>,
 ) -> impl IntoView {
-    let sending = RwSignal::new(Vec::<Sending>::new());
-    let next_key = StoredValue::new(0u64);
+    let in_flight = InFlight::new();
     let draft_id = StoredValue::new(draft_id);
     let slots = move || {
         cx.answers
@@ -1294,66 +1285,12 @@ fn DocumentsStep(
         });
     };
     let pick = move |slot: String, ev: leptos::ev::Event| {
-        cx.errors
-            .update(|e| e.retain(|x| x.field != format!("doc.{slot}")));
         #[cfg(feature = "csr")]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(list) = input.files() else { return };
-            let files: Vec<web_sys::File> =
-                (0..list.length()).filter_map(|i| list.get(i)).collect();
-            input.set_value("");
-            for file in files {
-                let slot = slot.clone();
-                let key = next_key.get_value();
-                next_key.set_value(key + 1);
-                sending.update(|s| {
-                    s.push(Sending {
-                        key,
-                        slot: slot.clone(),
-                        name: file.name(),
-                        progress: 0.0,
-                    })
-                });
-                leptos::task::spawn_local(async move {
-                    let result = crate::ui::upload::send(
-                        draft_id.get_value(),
-                        slot.clone(),
-                        file,
-                        |_| {},
-                        move |p| {
-                            sending.update(|s| {
-                                if let Some(x) = s.iter_mut().find(|x| x.key == key) {
-                                    x.progress = p;
-                                }
-                            })
-                        },
-                    )
-                    .await;
-                    sending.update(|s| s.retain(|x| x.key != key));
-                    match result {
-                        Ok(v) => uploads.update(|u| u.push(v)),
-                        Err(crate::ui::upload::SendError::Refused(code)) => {
-                            cx.errors
-                                .update(|e| e.push(FieldError::new(format!("doc.{slot}"), code)));
-                        }
-                        Err(crate::ui::upload::SendError::Network) => {
-                            cx.errors.update(|e| {
-                                e.push(FieldError::new(format!("doc.{slot}"), "upload_network"))
-                            });
-                        }
-                    }
-                });
-            }
-        }
+        in_flight.send_picked(&ev, &slot, uploads, cx.errors, |file, progress| {
+            crate::ui::upload::send(draft_id.get_value(), slot.clone(), file, |_| {}, progress)
+        });
         #[cfg(not(feature = "csr"))]
-        let _ = (ev, next_key, draft_id, sending);
+        let _ = (slot, ev, draft_id, in_flight);
     };
     move || {
         let lang = cx.i18n.lang();
@@ -1391,7 +1328,7 @@ fn DocumentsStep(
                 let max = d.max_files as usize;
                 let full = move || {
                     uploads.with(|u| u.iter().filter(|x| x.slot == slot_c).count())
-                        + sending.with(|s| s.iter().filter(|x| x.slot == slot_c).count())
+                        + in_flight.count(&slot_c)
                         >= max
                 };
                 let err_path = StoredValue::new(path.clone());
@@ -1433,15 +1370,7 @@ fn DocumentsStep(
                                     </li>
                                 }
                             }).collect_view()}
-                            {move || sending.get().into_iter().filter(|s| s.slot == slot_b).map(|s| {
-                                let pct = (s.progress * 100.0).round() as u32;
-                                let text = fill(&fill(t.upload_sending, "name", &s.name), "pct", pct);
-                                view! {
-                                    <li class="file file--sending" role="status">
-                                        <label>{text}" "<progress max="100" value=pct>{format!("{pct}%")}</progress></label>
-                                    </li>
-                                }
-                            }).collect_view()}
+                            <SendingItems in_flight=in_flight document=slot_b />
                         </ul>
                         <Show when=move || !full()>
                             <label class="file-pick" for=move || id_s.get_value()>{t.upload_choose}</label>
