@@ -10,7 +10,7 @@ use std::time::Duration;
 pub fn spawn_deadlines(state: AppState) {
     let every = Duration::from_secs(state.config.deadline_every_secs.max(1));
     tokio::spawn(async move {
-        loop {
+        while !state.hub.is_closed() {
             match flag_deadlines(&state.db, chrono::Utc::now()).await {
                 Ok(n) if n > 0 => state.hub.kick(),
                 Ok(_) => {}

@@ -49,9 +49,15 @@ impl Hub {
         let _ = self.news.send(user_id.to_string());
     }
 
-    /// Ends every open stream (graceful shutdown must not wait for them).
+    /// Ends every open stream and stops the background tasks (graceful shutdown must not
+    /// wait for them, and they must not use the database after it closes).
     pub fn close(&self) {
         let _ = self.closed.send(true);
+    }
+
+    /// True once the server is shutting down.
+    pub fn is_closed(&self) -> bool {
+        *self.closed.borrow()
     }
 }
 
@@ -110,7 +116,7 @@ pub fn spawn(state: AppState) {
         let (db, hub, origin) = (db.clone(), hub.clone(), origin.clone());
         tokio::spawn(async move {
             let text = move |t: &str, p: &serde_json::Value| mail_text(&origin, t, p);
-            loop {
+            while !hub.is_closed() {
                 match db.deliver_outbox(200, &text, chrono::Utc::now()).await {
                     Ok(done) => {
                         for u in &done.users {
@@ -129,9 +135,9 @@ pub fn spawn(state: AppState) {
     // E-mail.
     if let Some(addr) = state.config.smtp_addr.clone() {
         let mailer = crate::server::mail::Mailer::new(addr, state.config.mail_from.clone());
-        let db = db.clone();
+        let (db, hub) = (db.clone(), hub.clone());
         tokio::spawn(async move {
-            loop {
+            while !hub.is_closed() {
                 if let Err(e) = send_due_mail(&db, &mailer).await {
                     tracing::error!(error = %e, "mail queue failed");
                 }
@@ -143,7 +149,7 @@ pub fn spawn(state: AppState) {
     if let Db::Pg(pool) = &db {
         let (pool, hub) = (pool.clone(), hub.clone());
         tokio::spawn(async move {
-            loop {
+            while !hub.is_closed() {
                 if let Err(e) = listen(&pool, &hub).await {
                     tracing::warn!(error = %e, "notification listener lost; reconnecting");
                 }
