@@ -55,19 +55,14 @@ pub async fn ward_console(req: ConsoleRequest) -> Result<Console, AppError> {
         .unit_on_time(&req.unit, now)
         .await
         .map_err(|e| cx.internal(e))?;
-    let unit_name = me
-        .roles
-        .iter()
-        .find(|r| r.unit_code == req.unit)
-        .map(|_| ())
-        .and(
-            db.units()
-                .await
-                .map_err(|e| cx.internal(e))?
-                .into_iter()
-                .find(|u| u.code == req.unit)
-                .map(|u| u.full_name_vi()),
-        )
+    // The caller holds a role here (checked above), so the ward is a known unit.
+    let unit_name = db
+        .units()
+        .await
+        .map_err(|e| cx.internal(e))?
+        .into_iter()
+        .find(|u| u.code == req.unit)
+        .map(|u| u.full_name_vi())
         .unwrap_or_default();
     let dashboard = Dashboard {
         unit_name,

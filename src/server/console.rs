@@ -259,7 +259,7 @@ pub async fn staff_act(
         StaffAct::Accept | StaffAct::StartProcessing if row.assignee_id.is_none() => {
             change.sets.assignee = Some(me.user_id.clone());
         }
-        StaffAct::RequestSupplement { items, note } => {
+        StaffAct::RequestSupplement { items, .. } => {
             let items = clean_items(items).map_err(act_error)?;
             let procedure = db.procedure_of(&row.id).await.map_err(|e| cx.internal(e))?;
             // A file item must name one of the procedure's document slots.
@@ -274,7 +274,6 @@ pub async fn staff_act(
                 items,
                 note: p.note.clone().unwrap_or_default(),
             });
-            let _ = note;
         }
         StaffAct::SupplementReceived => {
             let resume = db
