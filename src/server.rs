@@ -72,7 +72,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         })),
         None => uploads::FileStore::local(config.files_dir.clone())?,
     };
+    let calendar = Arc::new(db.calendar().await?);
     Ok(AppState {
+        calendar,
         db,
         config: Arc::new(config),
         index_html,

@@ -69,9 +69,8 @@ pub async fn my_dossier(req: CodeRequest) -> Result<OwnDossier, AppError> {
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
-    let db = &cx.state.db;
     let row = own_row(&cx, &me.user_id, &req.code).await?;
-    console::own_view(db, &me.user_id, &row, chrono::Utc::now())
+    console::own_view(&cx.state, &me.user_id, &row, chrono::Utc::now())
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::NotFound)
@@ -169,7 +168,7 @@ async fn resident_change(
         Err(ChangeError::Db(e)) => return Err(cx.internal(e)),
     }
     let row = own_row(cx, &me.user_id, &row.code).await?;
-    console::own_view(db, &me.user_id, &row, now)
+    console::own_view(&cx.state, &me.user_id, &row, now)
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::NotFound)
@@ -223,9 +222,13 @@ pub async fn send_supplement(req: CodeRequest) -> Result<OwnDossier, AppError> {
         .transition(resume, Actor::Resident)
         .map_err(|_| AppError::Conflict)?;
     let now = chrono::Utc::now();
-    let calendar = db.calendar().await.map_err(|e| cx.internal(e))?;
     let sets = Sets {
-        due_at: Some(console::resumed_due(&row, &calendar, &supplements, now)),
+        due_at: Some(console::resumed_due(
+            &row,
+            &cx.state.calendar,
+            &supplements,
+            now,
+        )),
         ..Sets::default()
     };
     let note = "Công dân đã bổ sung hồ sơ".to_string();

@@ -150,7 +150,7 @@ pub struct SubmitRequest {
 /// browser checked; retried or repeated calls with the same key return the same code.
 #[server(endpoint = "filing/submit", input = Json)]
 pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
-    use crate::domain::calendar::{Calendar, from_local, to_local};
+    use crate::domain::calendar::{from_local, to_local};
     use crate::domain::filing::Channel;
     use crate::domain::form::{Ctx, check_documents, validate};
     use crate::server::db::filing::NewDossier;
@@ -246,9 +246,11 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
         .filter(|c| c.len() == 12)
         .map(|c| c[8..].to_string())
         .ok_or(AppError::StepUpRequired)?;
-    let holidays = db.holidays().await.map_err(|e| cx.internal(e))?;
-    let calendar = Calendar::with_holidays(&holidays);
-    let due = from_local(calendar.due(local, procedure.processing_working_days));
+    let due = from_local(
+        cx.state
+            .calendar
+            .due(local, procedure.processing_working_days),
+    );
     let fee = procedure.form.fee(&clean).total.0;
     let new = NewDossier {
         user_id: Some(me.user_id.clone()),

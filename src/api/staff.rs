@@ -113,7 +113,7 @@ pub async fn ward_dossier_view(req: WardDossier) -> Result<StaffDossier, AppErro
     console::audit_staff(db, me, &row, "view", None)
         .await
         .map_err(|e| cx.internal(e))?;
-    console::staff_view(db, me, &row, chrono::Utc::now())
+    console::staff_view(&cx.state, me, &row, chrono::Utc::now())
         .await
         .map_err(|e| cx.internal(e))
 }
@@ -146,7 +146,7 @@ pub async fn ward_act(req: ActRequest) -> Result<StaffDossier, AppError> {
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::NotFound)?;
-    console::staff_view(db, me, &row, now)
+    console::staff_view(&cx.state, me, &row, now)
         .await
         .map_err(|e| cx.internal(e))
 }
@@ -260,8 +260,11 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
         .await
         .map_err(|e| cx.internal(e))?
         .map(|u| u.id);
-    let calendar = db.calendar().await.map_err(|e| cx.internal(e))?;
-    let due = from_local(calendar.due(local, procedure.processing_working_days));
+    let due = from_local(
+        cx.state
+            .calendar
+            .due(local, procedure.processing_working_days),
+    );
     let fee = procedure.form.fee(&clean).total.0;
     let new = NewDossier {
         user_id: owner,

@@ -98,18 +98,18 @@ pub async fn audit_staff(
 
 /// A dossier as the ward sees it.
 pub async fn staff_view(
-    db: &Db,
+    state: &crate::server::AppState,
     me: &SessionUser,
     row: &WorkRow,
     now: DateTime<Utc>,
 ) -> Result<StaffDossier, crate::server::db::DbError> {
+    let db = &state.db;
     let dossier = db
         .dossier_view_by_id(&row.id)
         .await?
         .ok_or_else(|| crate::server::db::DbError::Decode("dossier vanished".into()))?;
     let supplements = db.supplements(&row.id).await?;
-    let calendar = db.calendar().await?;
-    let countdown = row.countdown(&calendar, &Db::pauses(&supplements), now)?;
+    let countdown = row.countdown(&state.calendar, &Db::pauses(&supplements), now)?;
     let files: Vec<(String, String, String)> = db
         .dossier_files(&row.id)
         .await?
@@ -152,17 +152,17 @@ pub async fn staff_view(
 
 /// A dossier as its owner sees it.
 pub async fn own_view(
-    db: &Db,
+    state: &crate::server::AppState,
     user_id: &str,
     row: &WorkRow,
     now: DateTime<Utc>,
 ) -> Result<Option<OwnDossier>, crate::server::db::DbError> {
+    let db = &state.db;
     let Some(dossier) = db.own_dossier(user_id, &row.code).await? else {
         return Ok(None);
     };
     let supplements = db.supplements(&row.id).await?;
-    let calendar = db.calendar().await?;
-    let countdown = row.countdown(&calendar, &Db::pauses(&supplements), now)?;
+    let countdown = row.countdown(&state.calendar, &Db::pauses(&supplements), now)?;
     let supplement_files = match supplements.iter().find(|s| s.completed_at.is_none()) {
         Some(open) => db
             .dossier_files(&row.id)
@@ -252,7 +252,7 @@ pub async fn staff_act(
         complete_supplement: false,
         now,
     };
-    let calendar = || async { db.calendar().await.map_err(|e| cx.internal(e)) };
+    let calendar = &*cx.state.calendar;
     let supplements = || async { db.supplements(&row.id).await.map_err(|e| cx.internal(e)) };
     match act {
         StaffAct::Claim => change.sets.assignee = Some(me.user_id.clone()),
@@ -287,23 +287,13 @@ pub async fn staff_act(
                     .map_err(|_| AppError::Conflict)?,
             );
             change.complete_supplement = true;
-            change.sets.due_at = Some(resumed_due(
-                row,
-                &calendar().await?,
-                &supplements().await?,
-                now,
-            ));
+            change.sets.due_at = Some(resumed_due(row, calendar, &supplements().await?, now));
         }
         StaffAct::RequestPayment { amount_vnd, .. } => {
             change.sets.payment_due_vnd = Some(*amount_vnd);
         }
         StaffAct::Approve { .. } => {
-            let on_time = finished_on_time(
-                row,
-                &calendar().await?,
-                &Db::pauses(&supplements().await?),
-                now,
-            );
+            let on_time = finished_on_time(row, calendar, &Db::pauses(&supplements().await?), now);
             change.sets.finished = Some((now, on_time));
         }
         StaffAct::Apologise { new_due, .. } => {
@@ -311,7 +301,7 @@ pub async fn staff_act(
             if *new_due <= local {
                 return Err(AppError::field("new_due", "date_not_future"));
             }
-            let cal = calendar().await?;
+            let cal = calendar;
             if !cal.is_working_day(*new_due) {
                 return Err(AppError::field("new_due", "not_working_day"));
             }

@@ -20,6 +20,8 @@ pub struct AppState {
     pub oidc: Arc<crate::server::auth::Oidc>,
     /// Attached files.
     pub files: crate::server::uploads::FileStore,
+    /// The working-day calendar (office hours and the holiday table, loaded at start-up).
+    pub calendar: Arc<crate::domain::calendar::Calendar>,
     /// Notification wake-ups and live streams.
     pub hub: crate::server::notify::Hub,
 }
