@@ -220,3 +220,43 @@ test("counter intake on a resident's behalf, with consent, and the printed recei
   await expect(officer.getByText("Mới đăng ký").first()).toBeVisible();
   await ctx.close();
 });
+
+test("the leader hands a dossier to a named officer, who is told at once", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const [residentCtx, resident] = await open(browser, phone, "/ho-so", "Nguyễn Văn An");
+  const code = await fileBirth(resident);
+  // The officer keeps the notification centre open.
+  const [officerCtx, officer] = await open(browser, desk, "/thong-bao", "Ngô Thị Mai");
+  await expect(officer.getByRole("heading", { level: 1, name: "Thông báo" })).toBeVisible();
+
+  const [leaderCtx, leader] = await open(browser, desk, "/can-bo", "Đỗ Quang Huy");
+  await leader.getByRole("link", { name: /Hồ sơ mới trực tuyến/ }).click();
+  await leader.getByRole("link", { name: code }).click();
+  await expect(leader.getByText("Chưa có cán bộ nhận xử lý")).toBeVisible();
+  await act(leader, "Giao cho cán bộ khác");
+  const picker = leader.getByLabel("Giao cho cán bộ");
+  // Nobody chosen: the picker says so and nothing is sent.
+  await leader.getByRole("button", { name: "Xác nhận: Giao cho cán bộ khác" }).click();
+  await expect(picker).toHaveAttribute("aria-invalid", "true");
+  await picker.selectOption({ label: "Ngô Thị Mai (cán bộ một cửa)" });
+  await expectNoAxeViolations(leader);
+  await leader.getByRole("button", { name: "Xác nhận: Giao cho cán bộ khác" }).click();
+  await expect(leader.getByText("Đang do Ngô Thị Mai xử lý")).toBeVisible();
+
+  // The officer is told live and opens the dossier, which is now hers.
+  await expect(officer.getByText(`Hồ sơ ${code} được giao cho bạn xử lý`)).toBeVisible({ timeout: 20_000 });
+  await officer.getByRole("link", { name: `Xem hồ sơ ${code}` }).click();
+  await expect(officer.getByText("Bạn đang xử lý hồ sơ này")).toBeVisible();
+  await officer.getByRole("link", { name: "Về bàn làm việc một cửa" }).click();
+  await officer.getByRole("link", { name: /Tôi đang xử lý/ }).click();
+  await expect(officer.getByRole("link", { name: code })).toBeVisible();
+
+  // The resident sees the hand-over in the access log, by role, never by name.
+  await resident.goto(`/ho-so/${code}`);
+  const access = resident.getByRole("region", { name: "Ai đã truy cập hồ sơ của tôi" });
+  await expect(access.getByText("Giao hồ sơ cho cán bộ xử lý")).toBeVisible();
+  await expect(access.getByText("Lãnh đạo phường").first()).toBeVisible();
+  await expect(resident.getByText("Ngô Thị Mai")).toHaveCount(0);
+
+  for (const c of [residentCtx, officerCtx, leaderCtx]) await c.close();
+});

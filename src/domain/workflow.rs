@@ -45,6 +45,12 @@ pub struct SupplementView {
 pub enum StaffAct {
     /// Take the dossier into one's own work.
     Claim,
+    /// Hand the dossier to a named colleague of the same ward (the server checks they hold a
+    /// role there).
+    Assign {
+        /// The colleague's user id.
+        user_id: String,
+    },
     /// Accept at intake (1 → 2).
     Accept,
     /// Refuse at intake, with the reason printed on the refusal slip (1 → 3).
@@ -113,6 +119,7 @@ impl StaffAct {
     pub fn name(&self) -> &'static str {
         match self {
             StaffAct::Claim => "claim",
+            StaffAct::Assign { .. } => "assign",
             StaffAct::Accept => "accept",
             StaffAct::Refuse { .. } => "refuse",
             StaffAct::RequestSupplement { .. } => "request_supplement",
@@ -131,8 +138,9 @@ impl StaffAct {
     }
 
     /// The acts a console offers, in order (for the browser's buttons).
-    pub const NAMES: [&'static str; 15] = [
+    pub const NAMES: [&'static str; 16] = [
         "claim",
+        "assign",
         "accept",
         "refuse",
         "request_supplement",
@@ -292,6 +300,29 @@ pub fn plan(act: &StaffAct, state: &WorkState, roles: &[&str]) -> Result<Plan, A
             let actor = as_either()?;
             if state.status.is_terminal() {
                 return Err(ActError::Conflict);
+            }
+            Ok(Plan {
+                to: None,
+                actor,
+                stage: None,
+                note: None,
+            })
+        }
+        StaffAct::Assign { user_id } => {
+            let actor = as_either()?;
+            if state.status.is_terminal() {
+                return Err(ActError::Conflict);
+            }
+            if user_id.is_empty() || user_id.len() > 64 {
+                return Err(ActError::Invalid(vec![FieldError::new(
+                    "user_id", "required",
+                )]));
+            }
+            if state.assignee_id.as_deref() == Some(user_id.as_str()) {
+                return Err(ActError::Invalid(vec![FieldError::new(
+                    "user_id",
+                    "already_assigned",
+                )]));
             }
             Ok(Plan {
                 to: None,
@@ -511,6 +542,8 @@ pub struct DossierLine {
 /// The console's queues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Queue {
+    /// Handled by the caller (claimed or assigned to them), not yet finished.
+    Mine,
     /// Online dossiers nobody has claimed yet.
     NewOnline,
     /// Submitted (any channel), awaiting the intake decision.
@@ -531,7 +564,8 @@ pub enum Queue {
 
 impl Queue {
     /// In console order.
-    pub const ALL: [Queue; 8] = [
+    pub const ALL: [Queue; 9] = [
+        Queue::Mine,
         Queue::NewOnline,
         Queue::ToAccept,
         Queue::Processing,
@@ -545,6 +579,7 @@ impl Queue {
     /// URL value.
     pub fn slug(self) -> &'static str {
         match self {
+            Queue::Mine => "cua-toi",
             Queue::NewOnline => "moi",
             Queue::ToAccept => "tiep-nhan",
             Queue::Processing => "dang-xu-ly",
@@ -566,6 +601,7 @@ impl Queue {
         use DossierStatus::*;
         let active = !l.status.is_terminal() && l.status != Processed;
         match self {
+            Queue::Mine => l.mine && !l.status.is_terminal(),
             Queue::NewOnline => l.status == Submitted && l.channel == 2 && !l.claimed,
             Queue::ToAccept => l.status == Submitted,
             Queue::Processing => {
@@ -624,10 +660,25 @@ pub struct StaffDossier {
     pub mine: bool,
     /// Claimed by someone.
     pub claimed: bool,
+    /// Who handles it, if anyone.
+    pub assignee: Option<Colleague>,
+    /// The ward's staff it can be handed to (empty unless `assign` is allowed).
+    pub colleagues: Vec<Colleague>,
     /// The acts the caller may take now.
     pub allowed: Allowed,
     /// Slips that can be printed: `tiep-nhan`, `tu-choi`, `bo-sung`, `xin-loi`.
     pub slips: Vec<String>,
+}
+
+/// A member of a ward's staff, as their colleagues see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Colleague {
+    /// User id.
+    pub user_id: String,
+    /// Name from the identity provider.
+    pub name: String,
+    /// Roles at the ward (`officer`, `leader`).
+    pub roles: Vec<String>,
 }
 
 /// One entry of the notification centre.
@@ -657,6 +708,9 @@ pub struct Notification {
 pub fn allowed_acts(state: &WorkState, roles: &[&str]) -> Allowed {
     let samples = [
         StaffAct::Claim,
+        StaffAct::Assign {
+            user_id: "?".into(),
+        },
         StaffAct::Accept,
         StaffAct::Refuse { reason: "x".into() },
         StaffAct::RequestSupplement {
@@ -824,6 +878,31 @@ mod tests {
         let l = allowed_acts(&st(Processing, "leader"), &["leader"]);
         assert!(l.contains(&"approve".to_string()) && l.contains(&"send_back".to_string()));
         assert!(allowed_acts(&s, &[]).is_empty());
+        assert!(a.contains(&"assign".to_string()));
+    }
+
+    #[test]
+    fn assign_needs_a_role_a_live_dossier_and_a_new_person() {
+        let assign = |id: &str| StaffAct::Assign { user_id: id.into() };
+        let mut s = st(Processing, "officer");
+        assert!(plan(&assign("u2"), &s, &["leader"]).is_ok());
+        assert_eq!(plan(&assign("u2"), &s, &[]), Err(ActError::Forbidden));
+        s.assignee_id = Some("u2".into());
+        assert!(matches!(
+            plan(&assign("u2"), &s, &["officer"]),
+            Err(ActError::Invalid(f)) if f[0].code == "already_assigned"
+        ));
+        assert!(matches!(
+            plan(&assign(""), &s, &["officer"]),
+            Err(ActError::Invalid(f)) if f[0].code == "required"
+        ));
+        assert_eq!(
+            plan(&assign("u3"), &st(ResultReturned, "officer"), &["officer"]),
+            Err(ActError::Conflict)
+        );
+        // Claim is offered only while nobody handles the dossier; assign always.
+        let a = allowed_acts(&s, &["officer"]);
+        assert!(!a.contains(&"claim".to_string()) && a.contains(&"assign".to_string()));
     }
 
     #[test]
@@ -864,6 +943,13 @@ mod tests {
         assert!(Queue::ToApprove.holds(&line(Processing, 2, "leader", true)));
         assert!(!Queue::Processing.holds(&line(Processing, 2, "leader", true)));
         assert!(Queue::Ready.holds(&line(Processed, 2, "officer", true)));
+        let mine = |status| DossierLine {
+            mine: true,
+            ..line(status, 2, "officer", true)
+        };
+        assert!(Queue::Mine.holds(&mine(Processed)));
+        assert!(!Queue::Mine.holds(&mine(ResultReturned)));
+        assert!(!Queue::Mine.holds(&line(Processing, 2, "officer", true)));
         for q in Queue::ALL {
             assert_eq!(Queue::from_slug(q.slug()), Some(q));
         }

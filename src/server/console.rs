@@ -4,7 +4,7 @@
 use crate::api::AppError;
 use crate::domain::status::DossierStatus;
 use crate::domain::workflow::{
-    ActError, OwnDossier, StaffAct, StaffDossier, allowed_acts, clean_items, plan,
+    ActError, Colleague, OwnDossier, StaffAct, StaffDossier, allowed_acts, clean_items, plan,
 };
 use crate::server::ctx::RequestCtx;
 use crate::server::db::Db;
@@ -120,6 +120,28 @@ pub async fn staff_view(
     let roles = roles_at(me, &row.unit_code);
     let state = row.work_state(has_result, now)?;
     let allowed = allowed_acts(&state, &roles);
+    let staff: Vec<Colleague> = db
+        .unit_staff(&row.unit_code)
+        .await?
+        .into_iter()
+        .map(|(user_id, name, roles)| Colleague {
+            user_id,
+            name,
+            roles,
+        })
+        .collect();
+    let assignee = row
+        .assignee_id
+        .as_deref()
+        .and_then(|id| staff.iter().find(|c| c.user_id == id).cloned());
+    let colleagues = if allowed.iter().any(|a| a == "assign") {
+        staff
+            .into_iter()
+            .filter(|c| row.assignee_id.as_deref() != Some(c.user_id.as_str()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let cccd = row
         .applicant_cccd
         .clone()
@@ -145,6 +167,8 @@ pub async fn staff_view(
         stage: row.stage.clone(),
         mine: row.assignee_id.as_deref() == Some(me.user_id.as_str()),
         claimed: row.assignee_id.is_some(),
+        assignee,
+        colleagues,
         allowed,
         slips,
     })
@@ -256,6 +280,17 @@ pub async fn staff_act(
     let supplements = || async { db.supplements(&row.id).await.map_err(|e| cx.internal(e)) };
     match act {
         StaffAct::Claim => change.sets.assignee = Some(me.user_id.clone()),
+        StaffAct::Assign { user_id } => {
+            // Only someone who works at this ward, and is not disabled.
+            let staff = db
+                .unit_staff(&row.unit_code)
+                .await
+                .map_err(|e| cx.internal(e))?;
+            if !staff.iter().any(|(id, _, _)| id == user_id) {
+                return Err(AppError::field("user_id", "not_ward_staff"));
+            }
+            change.sets.assignee = Some(user_id.clone());
+        }
         StaffAct::Accept | StaffAct::StartProcessing if row.assignee_id.is_none() => {
             change.sets.assignee = Some(me.user_id.clone());
         }

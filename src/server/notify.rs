@@ -68,7 +68,14 @@ pub fn mail_text(origin: &str, topic: &str, p: &serde_json::Value) -> Option<(St
         .as_i64()
         .and_then(|s| u8::try_from(s).ok())
         .and_then(DossierStatus::from_code);
-    let link = format!("{}/ho-so/{code}", origin.trim_end_matches('/'));
+    let origin = origin.trim_end_matches('/');
+    let link = match (topic, p["unit"].as_str()) {
+        // Staff open an assigned dossier in their console.
+        ("dossier.assigned", Some(unit)) => {
+            format!("{origin}{}", crate::ui::routes::staff_dossier(unit, code))
+        }
+        _ => format!("{origin}/ho-so/{code}"),
+    };
     let note = p["note"]
         .as_str()
         .map(|n| format!("\nNội dung: {n}\n"))
@@ -89,6 +96,10 @@ pub fn mail_text(origin: &str, topic: &str, p: &serde_json::Value) -> Option<(St
         ("dossier.status", Some(s)) if p["from"] != p["status"] => (
             format!("Hồ sơ {code}: {}", s.name_vi()),
             format!("Trạng thái hồ sơ của Ông/Bà chuyển sang \"{}\".", s.name_vi()),
+        ),
+        ("dossier.assigned", _) => (
+            format!("Hồ sơ {code} được giao cho Ông/Bà xử lý"),
+            "Bộ phận một cửa đã giao hồ sơ này cho Ông/Bà xử lý.".to_string(),
         ),
         ("dossier.status", _) if p["act"] == "apologise" => (
             format!("Hồ sơ {code}: thư xin lỗi và hẹn lại ngày trả kết quả"),
@@ -352,5 +363,23 @@ mod tests {
             None
         );
         assert_eq!(mail_text("o", "dossier.status", &json!({})), None);
+    }
+
+    #[test]
+    fn mail_for_an_assignment_opens_the_console() {
+        let p =
+            json!({ "code": "00070-261123-0001", "status": 4, "unit": "00070", "assignee": "u" });
+        let (subject, body) = mail_text("https://x.vn/", "dossier.assigned", &p).unwrap();
+        assert_eq!(
+            subject,
+            "Hồ sơ 00070-261123-0001 được giao cho Ông/Bà xử lý"
+        );
+        assert!(
+            body.contains(&format!(
+                "https://x.vn{}",
+                crate::ui::routes::staff_dossier("00070", "00070-261123-0001")
+            )),
+            "{body}"
+        );
     }
 }

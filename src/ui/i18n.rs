@@ -159,6 +159,8 @@ pub fn field_message(t: &Messages, e: &FieldError) -> &'static str {
         "file_broken" => t.field_file_broken,
         "too_many_files" => t.field_too_many_files,
         "unknown_slot" => t.field_unknown_slot,
+        "not_ward_staff" => t.field_not_ward_staff,
+        "already_assigned" => t.field_already_assigned,
         "result_missing" => t.console_error_result_missing,
         "not_late" => t.console_error_not_late,
         "date_not_future" => t.console_error_date_not_future,

@@ -107,6 +107,7 @@ pub fn sentence(t: &Messages, lang: Lang, n: &Notification) -> String {
         }
         ("dossier.deadline", _) if note == Some("overdue") => fill(t.notif_overdue, "code", code),
         ("dossier.deadline", _) => fill(t.notif_due_soon, "code", code),
+        ("dossier.assigned", _) => fill(t.notif_assigned, "code", code),
         ("dossier.status", Some(DossierStatus::SupplementRequested)) => match note {
             // The note goes in last, so braces in it are never taken for placeholders.
             Some(note) => fill(&fill(t.notif_supplement, "code", code), "note", note),
@@ -230,6 +231,10 @@ mod tests {
             (
                 n("dossier.status", Some(Processed), None),
                 "Hồ sơ 00070-261123-0001: Đã xử lý xong",
+            ),
+            (
+                n("dossier.assigned", Some(Processing), None),
+                "Hồ sơ 00070-261123-0001 được giao cho bạn xử lý",
             ),
             (
                 n("other", None, None),

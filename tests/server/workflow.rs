@@ -475,6 +475,147 @@ both_engines!(staff_see_only_their_own_ward, |engine| {
     app.cleanup().await;
 });
 
+both_engines!(a_dossier_is_assigned_to_a_named_colleague, |engine| {
+    let app = TestApp::spawn(engine).await;
+    let resident = app.session_for(&RESIDENT_A).await;
+    let officer = app.session_for(&OFFICER_HOAN_KIEM).await;
+    let leader = app.session_for(&LEADER_HOAN_KIEM).await;
+    app.session_for(&OFFICER_BA_DINH).await;
+    let code = file_birth(&app, &resident).await;
+    let id_of = |cccd: &'static str| {
+        let db = app.state.db.clone();
+        async move { db.user_by_cccd(cccd).await.unwrap().unwrap().id }
+    };
+    let (ha, ba_dinh, an) = (
+        id_of(OFFICER_HOAN_KIEM.cccd).await,
+        id_of(OFFICER_BA_DINH.cccd).await,
+        id_of(RESIDENT_A.cccd).await,
+    );
+    let assign = |who: &str, to: &str| {
+        let (who, a) = (who.to_string(), json!({ "Assign": { "user_id": to } }));
+        let (app, code) = (&app, &code);
+        async move { act(app, &who, "00070", code, a).await }
+    };
+    let view = |who: &str| {
+        let req = json!({ "req": { "unit": "00070", "code": code } });
+        let who = who.to_string();
+        let app = &app;
+        async move {
+            let (status, v) = call(app, &who, "/api/staff/dossier", req).await;
+            assert_eq!(status, 200, "{v}");
+            v
+        }
+    };
+
+    // The leader may assign, and picks from the ward's own staff only.
+    let v = view(&leader).await;
+    assert!(v["allowed"].as_array().unwrap().contains(&json!("assign")));
+    let names: Vec<&str> = v["colleagues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec![LEADER_HOAN_KIEM.name, OFFICER_HOAN_KIEM.name]);
+    assert_eq!(v["assignee"], Value::Null);
+
+    // Someone of another ward, or a resident, cannot be given the dossier.
+    for stranger in [&ba_dinh, &an] {
+        let (status, e) = assign(&leader, stranger).await;
+        assert_eq!(status, 422, "{e}");
+        assert!(e.to_string().contains("not_ward_staff"), "{e}");
+    }
+    // Nor can the other ward's officer hand it out.
+    let ba_dinh_session = app.session_for(&OFFICER_BA_DINH).await;
+    let (status, _) = assign(&ba_dinh_session, &ba_dinh).await;
+    assert_eq!(status, 404);
+
+    // Assigned to the officer: the leader sees who handles it, the officer sees it is theirs.
+    let v = act_ok(&app, &leader, &code, json!({ "Assign": { "user_id": ha } })).await;
+    assert_eq!(v["assignee"]["name"], OFFICER_HOAN_KIEM.name);
+    assert_eq!(v["mine"], false);
+    let v = view(&officer).await;
+    assert_eq!(v["mine"], true);
+    assert!(!v["allowed"].as_array().unwrap().contains(&json!("claim")));
+    let (status, e) = assign(&officer, &ha).await;
+    assert_eq!(status, 422, "{e}");
+    assert!(e.to_string().contains("already_assigned"), "{e}");
+    // It is in the officer's "assigned to me" queue, and in nobody else's.
+    for (who, n) in [(&officer, 1), (&leader, 0)] {
+        let (_, console) = call(
+            &app,
+            who,
+            "/api/staff/console",
+            json!({ "req": { "unit": "00070", "queue": "cua-toi", "q": "" } }),
+        )
+        .await;
+        let lines = console["lines"].as_array().unwrap();
+        assert_eq!(lines.len(), n, "{console}");
+        assert!(lines.iter().all(|l| l["code"] == code && l["mine"] == true));
+    }
+
+    // The officer is told; the resident is not, and their timeline has no extra step — but
+    // their access log shows the ward's leader handed the dossier on.
+    deliver(&app).await;
+    let (_, inbox) = call(&app, &officer, "/api/notifications/list", json!({})).await;
+    let assigned: Vec<&Value> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["topic"] == "dossier.assigned")
+        .collect();
+    assert_eq!(assigned.len(), 1, "{inbox}");
+    assert_eq!(
+        (&assigned[0]["code"], &assigned[0]["unit"]),
+        (&json!(code), &json!("00070"))
+    );
+    for who in [&resident, &leader] {
+        let (_, inbox) = call(&app, who, "/api/notifications/list", json!({})).await;
+        assert!(!inbox.to_string().contains("dossier.assigned"), "{inbox}");
+    }
+    let own = mine(&app, &resident, &code).await;
+    assert_eq!(statuses(&own["dossier"]), vec![1]);
+    assert!(
+        own["access"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "assign" && a["role"] == "leader"),
+        "{}",
+        own["access"]
+    );
+    // The audit log names who it was given to.
+    let rows = app.state.db.audit_rows().await.unwrap();
+    assert!(rows.iter().any(|r| {
+        r.action == "dossier_assign"
+            && r.outcome == "ok"
+            && r.detail
+                .as_deref()
+                .is_some_and(|d| d.ends_with(&format!("assignee={ha}")))
+    }));
+
+    // The officer passes it back to the leader; a finished dossier is not handed out.
+    let leader_id = id_of(LEADER_HOAN_KIEM.cccd).await;
+    act_ok(
+        &app,
+        &officer,
+        &code,
+        json!({ "Assign": { "user_id": leader_id } }),
+    )
+    .await;
+    assert_eq!(view(&leader).await["mine"], true);
+    act_ok(
+        &app,
+        &officer,
+        &code,
+        json!({ "Refuse": { "reason": "Sai thủ tục" } }),
+    )
+    .await;
+    let (status, _) = assign(&leader, &ha).await;
+    assert_eq!(status, 409);
+    app.cleanup().await;
+});
+
 both_engines!(withdrawal_and_refusal_slips, |engine| {
     let app = TestApp::spawn(engine).await;
     let resident = app.session_for(&RESIDENT_A).await;

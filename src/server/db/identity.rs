@@ -243,6 +243,32 @@ impl Db {
         Ok(true)
     }
 
+    /// The enabled staff of one unit, in alphabetical order without regard to diacritics
+    /// (the same on either engine): (user id, name, roles there).
+    pub async fn unit_staff(
+        &self,
+        unit: &str,
+    ) -> Result<Vec<(String, String, Vec<String>)>, DbError> {
+        let rows: Vec<(String, String, String)> = with_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT u.id, u.name, r.role FROM staff_roles r JOIN users u ON u.id = r.user_id \
+                 WHERE r.unit_code = $1 AND NOT u.disabled ORDER BY u.id, r.role",
+            )
+            .bind(unit).fetch_all(pool).await?
+        });
+        let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+        for (id, name, role) in rows {
+            match out.last_mut() {
+                Some(last) if last.0 == id => last.2.push(role),
+                _ => out.push((id, name, vec![role])),
+            }
+        }
+        out.sort_by_cached_key(|(id, name, _)| {
+            (crate::domain::text::fold(name), name.clone(), id.clone())
+        });
+        Ok(out)
+    }
+
     /// Every user with a staff role or the administrator flag, with their roles.
     pub async fn staff(&self) -> Result<Vec<(UserRow, Vec<RoleRow>)>, DbError> {
         let users: Vec<UserRow> = with_db!(self, pool => {

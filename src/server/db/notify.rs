@@ -87,6 +87,17 @@ impl Db {
                     .fetch_all(&mut **t)
                     .await?
                 }),
+                // An assignment: the named colleague, while they still work at the ward.
+                (Some(d), "dossier.assigned") => with_tx!(tx, t => {
+                    sqlx::query_as(
+                        "SELECT DISTINCT u.id, u.email FROM staff_roles r JOIN users u ON u.id = r.user_id \
+                         JOIN dossiers d ON d.unit_code = r.unit_code WHERE d.id = $1 AND u.id = $2 AND NOT u.disabled",
+                    )
+                    .bind(d)
+                    .bind(payload.0["assignee"].as_str().unwrap_or_default())
+                    .fetch_all(&mut **t)
+                    .await?
+                }),
                 (Some(d), _) => with_tx!(tx, t => {
                     sqlx::query_as(
                         "SELECT u.id, u.email FROM dossiers d JOIN users u ON u.id = d.user_id WHERE d.id = $1",

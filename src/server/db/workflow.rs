@@ -354,7 +354,11 @@ impl Db {
                 return Err(ChangeError::Conflict);
             }
         }
-        with_tx!(tx, t => {
+        // Who handles a dossier inside the ward is not a step of the dossier: the audit log
+        // keeps it, the timeline the resident reads does not.
+        let internal = matches!(c.act, "claim" | "assign");
+        if !internal {
+            with_tx!(tx, t => {
             sqlx::query(
                 "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -368,26 +372,45 @@ impl Db {
             .bind(&c.note)
             .execute(&mut **t)
             .await?;
-        });
-        // Claims are the ward's business; everything else reaches the resident.
-        if c.act != "claim" {
-            let payload = serde_json::json!({
-                "code": d.code,
-                "status": to,
-                "from": from,
-                "act": c.act,
-                "note": c.note,
-                "unit": d.unit_code,
             });
+        }
+        // Claims are the ward's business; an assignment tells the colleague; everything else
+        // reaches the resident.
+        let message = match (c.act, &c.sets.assignee) {
+            ("claim", _) => None,
+            ("assign", Some(to)) => Some((
+                "dossier.assigned",
+                serde_json::json!({
+                    "code": d.code,
+                    "status": to,
+                    "act": c.act,
+                    "unit": d.unit_code,
+                    "assignee": to,
+                }),
+            )),
+            _ => Some((
+                "dossier.status",
+                serde_json::json!({
+                    "code": d.code,
+                    "status": to,
+                    "from": from,
+                    "act": c.act,
+                    "note": c.note,
+                    "unit": d.unit_code,
+                }),
+            )),
+        };
+        if let Some((topic, payload)) = message {
             with_tx!(tx, t => {
                 sqlx::query(
                     "INSERT INTO outbox (id, topic, dossier_id, payload, created_at) \
-                     VALUES ($1, 'dossier.status', $2, $3, $4)",
+                     VALUES ($1, $5, $2, $3, $4)",
                 )
                 .bind(uuid::Uuid::now_v7().to_string())
                 .bind(&d.id)
                 .bind(Json(&payload))
                 .bind(c.now)
+                .bind(topic)
                 .execute(&mut **t)
                 .await?;
             });
@@ -399,7 +422,10 @@ impl Db {
             action: format!("dossier_{}", c.act),
             object: Some(d.id.clone()),
             outcome: "ok",
-            detail: Some(format!("{from}->{to}")),
+            detail: Some(match (c.act, &c.sets.assignee) {
+                ("assign", Some(who)) => format!("{from}->{to} assignee={who}"),
+                _ => format!("{from}->{to}"),
+            }),
         })
         .await?;
         tx.commit().await?;

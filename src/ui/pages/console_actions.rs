@@ -17,6 +17,7 @@ use leptos::prelude::*;
 pub(crate) fn act_label(t: &'static Messages, act: &str) -> &'static str {
     match act {
         "claim" => t.act_claim,
+        "assign" => t.act_assign,
         "accept" => t.act_accept,
         "refuse" => t.act_refuse,
         "request_supplement" => t.act_request_supplement,
@@ -42,6 +43,7 @@ pub(crate) fn act_field_id(field: &str) -> String {
         "note" => "act-note",
         "amount_vnd" => "act-amount",
         "new_due" => "act-new-due",
+        "user_id" => "act-assignee",
         "result" | "doc.result" => "result-file",
         f if f == "items" || f.starts_with("items.") => "act-items",
         _ => "actions-title",
@@ -75,6 +77,8 @@ enum Needs {
     Supplement,
     /// New appointment and reason.
     Apology,
+    /// A colleague of the ward.
+    Colleague,
 }
 
 fn needs(act: &str) -> Needs {
@@ -84,6 +88,7 @@ fn needs(act: &str) -> Needs {
         "request_payment" => Needs::Payment,
         "request_supplement" => Needs::Supplement,
         "apologise" => Needs::Apology,
+        "assign" => Needs::Colleague,
         _ => Needs::Nothing,
     }
 }
@@ -104,6 +109,8 @@ struct Typed {
     note: String,
     amount: String,
     new_due: String,
+    /// The colleague's user id.
+    assignee: String,
     ticks: Vec<SlotTick>,
     /// Items that are not a document of the form: (label, note).
     extra: Vec<(String, String)>,
@@ -121,6 +128,14 @@ fn build(act: &str, typed: &Typed) -> Result<StaffAct, Vec<FieldError>> {
     };
     let act = match act {
         "claim" => StaffAct::Claim,
+        "assign" => {
+            if typed.assignee.is_empty() {
+                errors.push(FieldError::new("user_id", "required"));
+            }
+            StaffAct::Assign {
+                user_id: typed.assignee.clone(),
+            }
+        }
         "accept" => StaffAct::Accept,
         "supplement_received" => StaffAct::SupplementReceived,
         "start_processing" => StaffAct::StartProcessing,
@@ -387,6 +402,7 @@ pub(crate) fn ActionPanel(
                         <h3 id="act-form-title" tabindex="-1">{label}</h3>
                         {(kind == Needs::Payment).then(|| view! { <AmountInput cx=cx typed=typed /> })}
                         {(kind == Needs::Apology).then(|| view! { <DateInput cx=cx typed=typed /> })}
+                        {(kind == Needs::Colleague).then(|| view! { <ColleagueInput cx=cx typed=typed /> })}
                         {(kind == Needs::Supplement).then(|| view! { <ItemsInput cx=cx typed=typed /> })}
                         {matches!(kind, Needs::Reason | Needs::Payment | Needs::Apology).then(|| view! {
                             <TextInput cx=cx typed=typed field="reason" id="act-reason" required=true />
@@ -484,6 +500,47 @@ fn AmountInput(cx: DossierCx, typed: RwSignal<Typed>) -> impl IntoView {
                 aria-describedby=move || if error().is_some() { "act-amount-hint act-amount-error" } else { "act-amount-hint" }
                 prop:value=move || typed.with(|ty| ty.amount.clone())
                 on:input=move |ev| { let v = event_target_value(&ev); typed.update(|ty| ty.amount = v); } />
+        </div>
+    }
+}
+
+/// The colleague of the ward a dossier is handed to.
+#[component]
+fn ColleagueInput(cx: DossierCx, typed: RwSignal<Typed>) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || i18n.t();
+    let error = move || error_of(cx, i18n.t(), "user_id");
+    let colleagues = move || cx.with(|d| d.colleagues.clone()).unwrap_or_default();
+    let role = move |roles: &[String]| {
+        let t = t();
+        roles
+            .iter()
+            .map(|r| match r.as_str() {
+                "leader" => t.console_role_leader,
+                _ => t.console_role_officer,
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    view! {
+        <div class="field" class:field--error=move || error().is_some()>
+            <label for="act-assignee">{move || t().console_assign_to}</label>
+            <p class="hint" id="act-assignee-hint">{move || t().console_assign_hint}</p>
+            {move || error().map(|m| view! { <p id="act-assignee-error" class="field-error">{m}</p> })}
+            <Show when=move || !colleagues().is_empty()
+                fallback=move || view! { <p>{t().console_no_colleagues}</p> }>
+                <select id="act-assignee" required
+                    aria-invalid=move || error().is_some().to_string()
+                    aria-describedby=move || if error().is_some() { "act-assignee-hint act-assignee-error" } else { "act-assignee-hint" }
+                    prop:value=move || typed.with(|ty| ty.assignee.clone())
+                    on:change=move |ev| { let v = event_target_value(&ev); typed.update(|ty| ty.assignee = v); }>
+                    <option value="">{move || t().console_assign_pick}</option>
+                    {move || colleagues().into_iter().map(|c| {
+                        let text = format!("{} ({})", c.name, role(&c.roles));
+                        view! { <option value=c.user_id>{text}</option> }
+                    }).collect_view()}
+                </select>
+            </Show>
         </div>
     }
 }
@@ -648,12 +705,27 @@ mod tests {
             build("apologise", &sorry),
             Ok(StaffAct::Apologise { new_due, .. }) if new_due.to_string() == "2026-12-01"
         ));
+        assert_eq!(
+            build("assign", &typed),
+            Err(vec![FieldError::new("user_id", "required")])
+        );
+        let colleague = Typed {
+            assignee: "u-42".into(),
+            ..Typed::default()
+        };
+        assert_eq!(
+            build("assign", &colleague),
+            Ok(StaffAct::Assign {
+                user_id: "u-42".into()
+            })
+        );
     }
 
     #[test]
     fn every_act_has_a_field_target() {
         assert_eq!(act_field_id("items.2.label"), "act-items");
         assert_eq!(act_field_id("result"), "result-file");
+        assert_eq!(act_field_id("user_id"), "act-assignee");
         assert_eq!(act_field_id("queue"), "actions-title");
     }
 }

@@ -237,11 +237,13 @@ fn StaffDossierDetail(cx: DossierCx) -> impl IntoView {
                 Lang::En => Vnd(v.fee_vnd).format_en(),
             };
             let who = if d.mine {
-                t.console_claimed_me
+                t.console_claimed_me.to_string()
+            } else if let Some(a) = &d.assignee {
+                fill(t.console_claimed_by, "name", &a.name)
             } else if d.claimed {
-                t.console_claimed_other
+                t.console_claimed_other.to_string()
             } else {
-                t.console_claimed_nobody
+                t.console_claimed_nobody.to_string()
             };
             let payment = v.payment.as_ref().map(|p| {
                 let state = match p.status.as_str() {

@@ -132,6 +132,7 @@ fn act_label(t: &'static Messages, action: &str) -> &'static str {
         "download" => t.dossier_act_download,
         "attach_result" => t.dossier_act_attach_result,
         "claim" => t.dossier_act_claim,
+        "assign" => t.dossier_act_assign,
         "accept" => t.dossier_act_accept,
         "refuse" => t.dossier_act_refuse,
         "request_supplement" => t.dossier_act_request_supplement,

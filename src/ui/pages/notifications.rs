@@ -94,9 +94,11 @@ fn Inbox() -> impl IntoView {
                         {
                             let seq = n.seq;
                             let code = n.code.clone();
-                            // Deadline notices are for ward staff: they open the console.
+                            // Deadline and assignment notices are for ward staff: they open the console.
                             let href = match (n.topic.as_str(), &n.unit) {
-                                ("dossier.deadline", Some(unit)) => routes::staff_dossier(unit, &code),
+                                ("dossier.deadline" | "dossier.assigned", Some(unit)) => {
+                                    routes::staff_dossier(unit, &code)
+                                }
                                 _ => routes::dossier(&code),
                             };
                             let n = StoredValue::new(n);

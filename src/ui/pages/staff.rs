@@ -68,6 +68,7 @@ pub(crate) fn channel_name(t: &'static Messages, code: u8) -> &'static str {
 /// A queue's name.
 pub(crate) fn queue_name(t: &'static Messages, q: Queue) -> &'static str {
     match q {
+        Queue::Mine => t.console_queue_mine,
         Queue::NewOnline => t.console_queue_new_online,
         Queue::ToAccept => t.console_queue_to_accept,
         Queue::Processing => t.console_queue_processing,
