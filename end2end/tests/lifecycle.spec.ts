@@ -244,8 +244,9 @@ test("the leader hands a dossier to a named officer, who is told at once", async
   await expect(leader.getByText("Đang do Ngô Thị Mai xử lý")).toBeVisible();
 
   // The officer is told live and opens the dossier, which is now hers.
-  await expect(officer.getByText(`Hồ sơ ${code} được giao cho bạn xử lý`)).toBeVisible({ timeout: 20_000 });
-  await officer.getByRole("link", { name: `Xem hồ sơ ${code}` }).click();
+  const notice = officer.getByRole("listitem").filter({ hasText: `Hồ sơ ${code} được giao cho bạn xử lý` });
+  await expect(notice).toBeVisible({ timeout: 20_000 });
+  await notice.getByRole("link", { name: `Xem hồ sơ ${code}` }).click();
   await expect(officer.getByText("Bạn đang xử lý hồ sơ này")).toBeVisible();
   await officer.getByRole("link", { name: "Về bàn làm việc một cửa" }).click();
   await officer.getByRole("link", { name: /Tôi đang xử lý/ }).click();

@@ -704,6 +704,12 @@ pub struct Notification {
     pub read: bool,
 }
 
+/// Who may hand a dossier on: a leader always; an officer only a dossier nobody handles yet or
+/// one they handle themselves (taking over a colleague's work is the leader's call).
+pub fn may_assign(state: &WorkState, roles: &[&str], me: &str) -> bool {
+    roles.contains(&"leader") || state.assignee_id.as_deref().is_none_or(|a| a == me)
+}
+
 /// The acts `roles` can take on a dossier in `state` (for the console's buttons).
 pub fn allowed_acts(state: &WorkState, roles: &[&str]) -> Allowed {
     let samples = [
@@ -900,6 +906,11 @@ mod tests {
             plan(&assign("u3"), &st(ResultReturned, "officer"), &["officer"]),
             Err(ActError::Conflict)
         );
+        // An officer hands on only what is theirs or nobody's; a leader anything.
+        assert!(may_assign(&s, &["officer"], "u2"));
+        assert!(!may_assign(&s, &["officer"], "u3"));
+        assert!(may_assign(&s, &["leader"], "u3"));
+        assert!(may_assign(&st(Submitted, "officer"), &["officer"], "u3"));
         // Claim is offered only while nobody handles the dossier; assign always.
         let a = allowed_acts(&s, &["officer"]);
         assert!(!a.contains(&"claim".to_string()) && a.contains(&"assign".to_string()));

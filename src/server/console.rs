@@ -4,7 +4,8 @@
 use crate::api::AppError;
 use crate::domain::status::DossierStatus;
 use crate::domain::workflow::{
-    ActError, Colleague, OwnDossier, StaffAct, StaffDossier, allowed_acts, clean_items, plan,
+    ActError, Colleague, OwnDossier, StaffAct, StaffDossier, allowed_acts, clean_items, may_assign,
+    plan,
 };
 use crate::server::ctx::RequestCtx;
 use crate::server::db::Db;
@@ -119,7 +120,10 @@ pub async fn staff_view(
     let has_result = files.iter().any(|(_, s, _)| s == "result");
     let roles = roles_at(me, &row.unit_code);
     let state = row.work_state(has_result, now)?;
-    let allowed = allowed_acts(&state, &roles);
+    let mut allowed = allowed_acts(&state, &roles);
+    if !may_assign(&state, &roles, &me.user_id) {
+        allowed.retain(|a| a != "assign");
+    }
     let staff: Vec<Colleague> = db
         .unit_staff(&row.unit_code)
         .await?
@@ -281,6 +285,9 @@ pub async fn staff_act(
     match act {
         StaffAct::Claim => change.sets.assignee = Some(me.user_id.clone()),
         StaffAct::Assign { user_id } => {
+            if !may_assign(&state, &roles, &me.user_id) {
+                return Err(AppError::Forbidden);
+            }
             // Only someone who works at this ward, and is not disabled.
             let staff = db
                 .unit_staff(&row.unit_code)

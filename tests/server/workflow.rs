@@ -604,6 +604,11 @@ both_engines!(a_dossier_is_assigned_to_a_named_colleague, |engine| {
     )
     .await;
     assert_eq!(view(&leader).await["mine"], true);
+    // Now it is the leader's, the officer can no longer take it over.
+    let v = view(&officer).await;
+    assert!(!v["allowed"].as_array().unwrap().contains(&json!("assign")));
+    let (status, _) = assign(&officer, &ha).await;
+    assert_eq!(status, 403);
     act_ok(
         &app,
         &officer,
