@@ -566,8 +566,12 @@ both_engines!(a_dossier_is_assigned_to_a_named_colleague, |engine| {
         .collect();
     assert_eq!(assigned.len(), 1, "{inbox}");
     assert_eq!(
-        (&assigned[0]["code"], &assigned[0]["unit"]),
-        (&json!(code), &json!("00070"))
+        (
+            &assigned[0]["code"],
+            &assigned[0]["unit"],
+            &assigned[0]["status"]
+        ),
+        (&json!(code), &json!("00070"), &json!("Submitted"))
     );
     for who in [&resident, &leader] {
         let (_, inbox) = call(&app, who, "/api/notifications/list", json!({})).await;

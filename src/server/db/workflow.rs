@@ -356,36 +356,35 @@ impl Db {
         }
         // Who handles a dossier inside the ward is not a step of the dossier: the audit log
         // keeps it, the timeline the resident reads does not.
-        let internal = matches!(c.act, "claim" | "assign");
-        if !internal {
+        if !matches!(c.act, "claim" | "assign") {
             with_tx!(tx, t => {
-            sqlx::query(
-                "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(&d.id)
-            .bind(c.now)
-            .bind(to)
-            .bind(c.actor_role)
-            .bind(c.actor_id)
-            .bind(&c.note)
-            .execute(&mut **t)
-            .await?;
+                sqlx::query(
+                    "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(&d.id)
+                .bind(c.now)
+                .bind(to)
+                .bind(c.actor_role)
+                .bind(c.actor_id)
+                .bind(&c.note)
+                .execute(&mut **t)
+                .await?;
             });
         }
         // Claims are the ward's business; an assignment tells the colleague; everything else
         // reaches the resident.
         let message = match (c.act, &c.sets.assignee) {
             ("claim", _) => None,
-            ("assign", Some(to)) => Some((
+            ("assign", Some(who)) => Some((
                 "dossier.assigned",
                 serde_json::json!({
                     "code": d.code,
                     "status": to,
                     "act": c.act,
                     "unit": d.unit_code,
-                    "assignee": to,
+                    "assignee": who,
                 }),
             )),
             _ => Some((
