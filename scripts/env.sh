@@ -8,6 +8,7 @@ export PATH="$DVC_TOOLS/bin:$DVC_ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin
 TRUNK_VERSION=0.21.14
 # Must equal the `wasm-bindgen` pin in Cargo.toml.
 WASM_BINDGEN_VERSION=0.2.130
+NEXTEST_VERSION=0.9.143
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_updated=

@@ -3,6 +3,7 @@
 # and starting Debian's PostgreSQL if there is none. Never skips: no PostgreSQL, no green run.
 ensure_postgres() {
   local url="${DVC_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+  command -v psql >/dev/null 2>&1 || apt_install postgresql-client
   if psql "$url" -qAtc 'select 1' >/dev/null 2>&1; then
     export DVC_TEST_POSTGRES_URL="$url"; return 0
   fi

@@ -15,6 +15,7 @@ mod mail;
 mod payments;
 mod smtp_sink;
 mod support;
+mod tools;
 mod tracking;
 mod uploads;
 mod workflow;
