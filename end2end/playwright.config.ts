@@ -93,6 +93,8 @@ export default defineConfig({
     stdout: "ignore",
     stderr: "pipe",
     env: {
+      // The sandbox peers' secrets and demo staff are accepted in sandbox mode only.
+      DVC_SANDBOX: "true",
       DVC_BIND: `127.0.0.1:${port}`,
       DATABASE_URL: `sqlite://${runDir}/e2e.db`,
       DVC_DIST: `${root}dist`,

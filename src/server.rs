@@ -38,6 +38,10 @@ pub fn install_crypto() {
 /// reads the built app's `index.html`.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     install_crypto();
+    config.check()?;
+    if config.sandbox {
+        tracing::warn!("sandbox mode: the sandbox peers' secrets and demo staff are accepted");
+    }
     let db = Db::connect(&config.database_url, config.db_max_connections).await?;
     tracing::info!(engine = db.engine(), "database ready");
     if config.import_data {

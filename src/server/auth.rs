@@ -130,7 +130,9 @@ impl Oidc {
         let client = CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(config.oidc_client_id.clone()),
-            Some(ClientSecret::new(config.oidc_client_secret.clone())),
+            Some(ClientSecret::new(
+                config.oidc_client_secret.expose().to_string(),
+            )),
         )
         .set_redirect_uri(redirect);
         // The core metadata type has no `end_session_endpoint`: read it from the same

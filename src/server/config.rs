@@ -1,8 +1,63 @@
 //! Start-up configuration: every flag can also be set by an environment variable.
+//!
+//! Secrets are [`Secret`]s: their `Debug` output never shows them, so neither a log line nor a
+//! panic message can. The sandbox peers' secrets are the defaults, for `scripts/run` and the
+//! tests; outside sandbox mode (`DVC_SANDBOX`) the server refuses to start with any of them.
 
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+/// A secret setting (a key or password). `Debug` says only whether it is set.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// A secret from its value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that signs or authenticates with it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "Secret(not set)"
+        } else {
+            "Secret(***)"
+        })
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Secret, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+/// The sandbox payment gateway's secret (`end2end/sandbox/payment.mjs`).
+pub const SANDBOX_PAYMENT_SECRET: &str = "DVCHN-SANDBOX-SECRET";
+/// The sandbox identity provider's client secret (`end2end/sandbox/idp.mjs`).
+pub const SANDBOX_OIDC_CLIENT_SECRET: &str = "sandbox-secret-change-me";
+
+/// Why the configuration cannot be used (printed at start-up; never contains a secret).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Sandbox values outside sandbox mode.
+    #[error(
+        "refusing to start: {0} still hold the sandbox's value (set real secrets, or DVC_SANDBOX=true for development and tests only)"
+    )]
+    SandboxSecret(String),
+    /// Settings that only make sense in sandbox mode.
+    #[error("refusing to start: {0} is for demonstrations and tests only (set DVC_SANDBOX=true)")]
+    SandboxOnly(&'static str),
+}
 
 /// Server configuration.
 #[derive(Debug, Clone, Parser)]
@@ -58,9 +113,10 @@ pub struct Config {
         long,
         env = "DVC_FILES_S3_SECRET_KEY",
         default_value = "",
-        hide_env_values = true
+        hide_env_values = true,
+        hide_default_value = true
     )]
-    pub files_s3_secret_key: String,
+    pub files_s3_secret_key: Secret,
 
     /// The payment gateway's payment page (VNPay protocol). Default: the local sandbox.
     #[arg(
@@ -75,14 +131,15 @@ pub struct Config {
     pub payment_tmn_code: String,
 
     /// Secret shared with the payment gateway for HMAC-SHA512 signatures. The default is the
-    /// sandbox's and must be replaced in production.
+    /// sandbox's, accepted only in sandbox mode.
     #[arg(
         long,
         env = "DVC_PAYMENT_SECRET",
-        default_value = "DVCHN-SANDBOX-SECRET",
-        hide_env_values = true
+        default_value = SANDBOX_PAYMENT_SECRET,
+        hide_env_values = true,
+        hide_default_value = true
     )]
-    pub payment_secret: String,
+    pub payment_secret: Secret,
 
     /// The data folder: catalogue, administrative units, holidays.
     #[arg(long, env = "DVC_DATA", default_value = "data")]
@@ -121,14 +178,16 @@ pub struct Config {
     #[arg(long, env = "DVC_OIDC_CLIENT_ID", default_value = "dichvucong")]
     pub oidc_client_id: String,
 
-    /// Client secret registered at the provider.
+    /// Client secret registered at the provider. The default is the sandbox provider's,
+    /// accepted only in sandbox mode.
     #[arg(
         long,
         env = "DVC_OIDC_CLIENT_SECRET",
-        default_value = "sandbox-secret-change-me",
-        hide_env_values = true
+        default_value = SANDBOX_OIDC_CLIENT_SECRET,
+        hide_env_values = true,
+        hide_default_value = true
     )]
-    pub oidc_client_secret: String,
+    pub oidc_client_secret: Secret,
 
     /// Scopes requested besides `openid`.
     #[arg(long, env = "DVC_OIDC_SCOPES", default_value = "profile vneid")]
@@ -158,8 +217,8 @@ pub struct Config {
     #[arg(long, env = "DVC_BOOTSTRAP_ADMIN_CCCD")]
     pub bootstrap_admin_cccd: Option<String>,
 
-    /// Staff roles given at login, for demonstrations and tests: `cccd:unit:role`, comma
-    /// separated (`001185000111:00070:officer,001080000222:00070:leader`).
+    /// Staff roles given at login, for demonstrations and tests (sandbox mode only):
+    /// `cccd:unit:role`, comma separated (`001185000111:00070:officer,001080000222:00070:leader`).
     #[arg(long, env = "DVC_DEMO_STAFF", default_value = "")]
     pub demo_staff: String,
 
@@ -183,11 +242,130 @@ pub struct Config {
     /// Seconds between runs of the deadline job (due-soon and overdue flags).
     #[arg(long, env = "DVC_DEADLINE_EVERY", default_value_t = 60)]
     pub deadline_every_secs: u64,
+
+    /// Sandbox mode, for development and tests: accepts the sandbox peers' secrets and demo
+    /// staff roles. Never in production.
+    #[arg(long, env = "DVC_SANDBOX", default_value_t = false, action = clap::ArgAction::Set)]
+    pub sandbox: bool,
 }
 
 impl Config {
     /// Defaults, as if started with no flags and no environment (for tests).
     pub fn defaults() -> Self {
         Config::parse_from(["server"])
+    }
+
+    /// Refuses what only the sandbox may use: the sandbox peers' secrets, demo staff roles.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.sandbox {
+            return Ok(());
+        }
+        let sandbox_values: Vec<&str> = [
+            (
+                "DVC_PAYMENT_SECRET",
+                self.payment_secret.expose() == SANDBOX_PAYMENT_SECRET
+                    || self.payment_secret.expose().is_empty(),
+            ),
+            (
+                "DVC_OIDC_CLIENT_SECRET",
+                self.oidc_client_secret.expose() == SANDBOX_OIDC_CLIENT_SECRET,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, sandbox)| sandbox.then_some(name))
+        .collect();
+        if !sandbox_values.is_empty() {
+            return Err(ConfigError::SandboxSecret(sandbox_values.join(" and ")));
+        }
+        if !self.demo_staff.trim().is_empty() {
+            return Err(ConfigError::SandboxOnly("DVC_DEMO_STAFF"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let mut c = Config::defaults();
+        c.payment_secret = Secret::new("pay-9f8e7d");
+        c.oidc_client_secret = Secret::new("oidc-1a2b3c");
+        c.files_s3_secret_key = Secret::new("s3-4d5e6f");
+        let shown = format!("{c:?} {c:#?}");
+        for secret in ["pay-9f8e7d", "oidc-1a2b3c", "s3-4d5e6f"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("payment_secret: Secret(***)"), "{shown}");
+        assert_eq!(format!("{:?}", Secret::default()), "Secret(not set)");
+    }
+
+    #[test]
+    fn sandbox_secrets_are_refused_outside_sandbox_mode() {
+        let c = Config::parse_from(["server"]);
+        assert!(!c.sandbox, "sandbox mode is off unless asked for");
+        let e = c.check().unwrap_err().to_string();
+        assert!(
+            e.contains("DVC_PAYMENT_SECRET and DVC_OIDC_CLIENT_SECRET"),
+            "{e}"
+        );
+        assert!(!e.contains(SANDBOX_PAYMENT_SECRET) && !e.contains(SANDBOX_OIDC_CLIENT_SECRET));
+
+        let c = Config::parse_from([
+            "server",
+            "--payment-secret",
+            "real-pay",
+            "--oidc-client-secret",
+            "real-oidc",
+        ]);
+        assert!(c.check().is_ok());
+        let c = Config::parse_from(["server", "--payment-secret", "real-pay"]);
+        assert!(
+            c.check()
+                .unwrap_err()
+                .to_string()
+                .contains("DVC_OIDC_CLIENT_SECRET")
+        );
+        let c = Config::parse_from([
+            "server",
+            "--payment-secret",
+            "",
+            "--oidc-client-secret",
+            "real-oidc",
+        ]);
+        assert!(
+            c.check()
+                .unwrap_err()
+                .to_string()
+                .contains("DVC_PAYMENT_SECRET"),
+            "an empty key signs nothing"
+        );
+
+        let c = Config::parse_from([
+            "server",
+            "--payment-secret",
+            "real-pay",
+            "--oidc-client-secret",
+            "real-oidc",
+            "--demo-staff",
+            "001185000111:00070:officer",
+        ]);
+        assert!(
+            c.check()
+                .unwrap_err()
+                .to_string()
+                .contains("DVC_DEMO_STAFF")
+        );
+
+        let c = Config::parse_from([
+            "server",
+            "--sandbox",
+            "true",
+            "--demo-staff",
+            "001185000111:00070:officer",
+        ]);
+        assert!(c.check().is_ok());
     }
 }

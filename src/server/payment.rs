@@ -99,7 +99,7 @@ pub fn payment_url(state: &AppState, r: &PaymentRequest) -> String {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let hash = sign(&params, &c.payment_secret);
+    let hash = sign(&params, c.payment_secret.expose());
     params.push(("vnp_SecureHash".into(), hash));
     let query = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params.iter())
@@ -164,7 +164,7 @@ pub async fn ipn(State(state): State<AppState>, RawQuery(query): RawQuery) -> Re
 
 /// The IPN decision, separate from HTTP for testing.
 pub async fn handle_ipn(state: &AppState, params: &[(String, String)]) -> IpnAnswer {
-    if !verify(params, &state.config.payment_secret) {
+    if !verify(params, state.config.payment_secret.expose()) {
         tracing::warn!("payment notice with a bad signature");
         return IpnAnswer::InvalidChecksum;
     }

@@ -19,7 +19,7 @@ pub struct S3Config {
     /// Access key id.
     pub access_key: String,
     /// Secret access key.
-    pub secret_key: String,
+    pub secret_key: crate::server::config::Secret,
 }
 
 /// The client.
@@ -115,7 +115,10 @@ impl S3 {
             "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
             hex::encode(Sha256::digest(canonical.as_bytes()))
         );
-        let k = hmac(format!("AWS4{}", self.cfg.secret_key).as_bytes(), &date);
+        let k = hmac(
+            format!("AWS4{}", self.cfg.secret_key.expose()).as_bytes(),
+            &date,
+        );
         let k = hmac(&k, &self.cfg.region);
         let k = hmac(&k, "s3");
         let k = hmac(&k, "aws4_request");

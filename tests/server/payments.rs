@@ -129,7 +129,7 @@ both_engines!(
     |engine| {
         let app = TestApp::spawn(engine).await;
         let an = app.session_for(&RESIDENT_A).await;
-        let secret = app.state.config.payment_secret.clone();
+        let secret = app.state.config.payment_secret.expose().to_string();
         let code = file_with_fee(&app, &an, "2").await;
 
         // The redirect is signed and asks for the server's amount (in hundredths of a đồng).
@@ -246,7 +246,7 @@ both_engines!(
         let app = TestApp::spawn(engine).await;
         let an = app.session_for(&RESIDENT_A).await;
         let binh = app.session_for(&RESIDENT_B).await;
-        let secret = app.state.config.payment_secret.clone();
+        let secret = app.state.config.payment_secret.expose().to_string();
         let code = file_with_fee(&app, &an, "1").await;
         assert_eq!(
             start_payment(&app, &binh, &code).await.0,

@@ -168,6 +168,7 @@ impl TestApp {
         config.files_dir = files.path().to_path_buf();
         config.data = repo_path("data");
         config.import_data = true;
+        config.sandbox = true;
         config.public_origin = "http://127.0.0.1:3000".into();
         // Nothing listens here unless a test starts a provider and says so.
         config.oidc_issuer = "http://127.0.0.1:9".into();
@@ -494,7 +495,7 @@ impl S3Server {
             bucket: S3_BUCKET.into(),
             region: "us-east-1".into(),
             access_key: "S3RVER".into(),
-            secret_key: "S3RVER".into(),
+            secret_key: dichvucong::server::config::Secret::new("S3RVER"),
         }
     }
 
@@ -503,7 +504,7 @@ impl S3Server {
         c.files_s3_endpoint = Some(self.endpoint.clone());
         c.files_s3_bucket = S3_BUCKET.into();
         c.files_s3_access_key = "S3RVER".into();
-        c.files_s3_secret_key = "S3RVER".into();
+        c.files_s3_secret_key = dichvucong::server::config::Secret::new("S3RVER");
     }
 }
 
