@@ -25,6 +25,10 @@ const vnpay = new VNPay({
 });
 
 let transactionNo = 14_000_000;
+// Orders already paid: like the real gateway, an order is paid at most once.
+const paidOrders = new Set();
+const alreadyPaid = () =>
+  page("Đơn hàng đã thanh toán", "<h1>Đơn hàng đã được thanh toán</h1><p>Giao dịch cho đơn hàng này đã thành công trước đó; không thu thêm tiền.</p>");
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const money = (hundredths) => `${(Number(hundredths) / 100).toLocaleString("vi-VN")} ₫`;
 const page = (title, body) => `<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">
@@ -64,6 +68,7 @@ const server = createServer(async (req, res) => {
       if (!check.isVerified || q.vnp_TmnCode !== tmnCode) {
         return send(400, page("Sai chữ ký", "<h1>Yêu cầu thanh toán không hợp lệ</h1><p>Chữ ký không đúng (mã 97).</p>"));
       }
+      if (paidOrders.has(q.vnp_TxnRef)) return send(409, alreadyPaid());
       const hidden = `<input type="hidden" name="q" value="${esc(url.search.slice(1))}">`;
       return send(200, page("Thanh toán", `<h1>Thanh toán phí, lệ phí</h1>
 <dl><dt>Đơn vị nhận</dt><dd>Dịch vụ công Hà Nội (${esc(q.vnp_TmnCode)})</dd>
@@ -83,6 +88,8 @@ const server = createServer(async (req, res) => {
         return send(400, page("Sai chữ ký", "<h1>Yêu cầu thanh toán không hợp lệ</h1>"));
       }
       const ok = form.get("result") === "00";
+      if (ok && paidOrders.has(q.vnp_TxnRef)) return send(409, alreadyPaid());
+      if (ok) paidOrders.add(q.vnp_TxnRef);
       const result = signed({
         vnp_Amount: q.vnp_Amount,
         vnp_BankCode: "NCB",

@@ -341,8 +341,11 @@ pub async fn start_payment(req: DossierCodeReq) -> Result<String, AppError> {
     };
     rate_limit::check(db, rate_limit::PAYMENTS_PER_USER, &me.user_id).await?;
     let now = chrono::Utc::now();
-    let payment = db
-        .create_payment(&dossier.code, amount, purpose, now)
+    // A second tab (or a second tap) pays the same order rather than opening another one, as
+    // long as the order's page leaves a few minutes to pay.
+    let live_since = now - chrono::Duration::minutes(crate::server::payment::PAGE_MINUTES - 3);
+    let (payment, created_at) = db
+        .payment_attempt(&dossier.code, amount, purpose, live_since, now)
         .await
         .map_err(|e| cx.internal(e))?;
     let return_url = format!(
@@ -363,7 +366,7 @@ pub async fn start_payment(req: DossierCodeReq) -> Result<String, AppError> {
             order_info: &info,
             return_url: &return_url,
             ip: &ip,
-            now,
+            created_at,
         },
     ))
 }

@@ -139,12 +139,17 @@ pub struct DossierView {
     pub events: Vec<TimelineEvent>,
     /// The fee payment: the paid one, else the latest attempt.
     pub payment: Option<PaymentView>,
+    /// Money the gateway took for a fee already paid (two tabs, or paid at the counter too),
+    /// to be refunded.
+    #[serde(default)]
+    pub duplicates: Vec<PaymentView>,
 }
 
 /// Where a fee payment stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentView {
-    /// `pending` (sent to the gateway, no notice yet), `paid` or `failed`.
+    /// `pending` (sent to the gateway, no notice yet), `paid`, `failed`, or `duplicate`
+    /// (taken for a fee already paid: to be refunded).
     pub status: String,
     /// Amount in đồng.
     pub amount_vnd: i64,

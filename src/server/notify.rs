@@ -71,7 +71,7 @@ pub fn mail_text(origin: &str, topic: &str, p: &serde_json::Value) -> Option<(St
     let origin = origin.trim_end_matches('/');
     let link = match (topic, p["unit"].as_str()) {
         // Staff open an assigned dossier in their console.
-        ("dossier.assigned", Some(unit)) => {
+        ("dossier.assigned" | "payment.refund_due", Some(unit)) => {
             format!("{origin}{}", crate::ui::routes::staff_dossier(unit, code))
         }
         _ => format!("{origin}/ho-so/{code}"),
@@ -88,6 +88,14 @@ pub fn mail_text(origin: &str, topic: &str, p: &serde_json::Value) -> Option<(St
         ("payment.confirmed", _) => (
             format!("Đã thanh toán lệ phí hồ sơ {code}"),
             "Cổng thanh toán đã xác nhận khoản lệ phí của Ông/Bà.".to_string(),
+        ),
+        ("payment.duplicate", _) => (
+            format!("Thanh toán trùng lệ phí hồ sơ {code}"),
+            "Cổng thanh toán đã thu của Ông/Bà lệ phí của hồ sơ này thêm một lần, sau khi lệ phí đã được thanh toán. Khoản thu trùng sẽ được hoàn lại; Ông/Bà không cần làm gì thêm.".to_string(),
+        ),
+        ("payment.refund_due", _) => (
+            format!("Hồ sơ {code}: cần hoàn tiền thanh toán trùng"),
+            "Công dân đã thanh toán lệ phí của hồ sơ này thêm một lần qua cổng thanh toán. Khoản thu trùng cần được hoàn lại.".to_string(),
         ),
         ("dossier.status", Some(DossierStatus::SupplementRequested)) => (
             format!("Hồ sơ {code} cần bổ sung giấy tờ"),

@@ -70,9 +70,12 @@ pub struct PaymentRequest<'a> {
     pub return_url: &'a str,
     /// The resident's address.
     pub ip: &'a str,
-    /// Now.
-    pub now: DateTime<Utc>,
+    /// When the attempt was made: the payment page is valid for [`PAGE_MINUTES`] from then.
+    pub created_at: DateTime<Utc>,
 }
+
+/// How long the gateway's payment page of an attempt stays valid (`vnp_ExpireDate`).
+pub const PAGE_MINUTES: i64 = 15;
 
 /// The signed gateway URL the browser is sent to.
 pub fn payment_url(state: &AppState, r: &PaymentRequest) -> String {
@@ -90,10 +93,10 @@ pub fn payment_url(state: &AppState, r: &PaymentRequest) -> String {
         ("vnp_Locale", "vn".into()),
         ("vnp_ReturnUrl", r.return_url.into()),
         ("vnp_IpAddr", r.ip.into()),
-        ("vnp_CreateDate", vnp_date(r.now)),
+        ("vnp_CreateDate", vnp_date(r.created_at)),
         (
             "vnp_ExpireDate",
-            vnp_date(r.now + chrono::Duration::minutes(15)),
+            vnp_date(r.created_at + chrono::Duration::minutes(PAGE_MINUTES)),
         ),
     ]
     .into_iter()
@@ -200,10 +203,16 @@ pub async fn handle_ipn(state: &AppState, params: &[(String, String)]) -> IpnAns
         response_code: get("vnp_ResponseCode"),
         at: Utc::now(),
     };
+    use crate::server::db::payments::Settled;
     match state.db.settle_payment(&payment, &settle).await {
-        Ok(true) => IpnAnswer::Confirmed,
+        Ok(Settled::Paid | Settled::Failed) => IpnAnswer::Confirmed,
+        Ok(Settled::Duplicate) => {
+            // Recorded (the gateway must not send it again); the refund is the ward's to make.
+            tracing::warn!(dossier = %payment.dossier_id, "payment for a fee already paid: refund due");
+            IpnAnswer::Confirmed
+        }
         // A twin notice settled it a moment ago.
-        Ok(false) => IpnAnswer::AlreadyConfirmed,
+        Ok(Settled::AlreadySettled) => IpnAnswer::AlreadyConfirmed,
         Err(e) => {
             tracing::error!(error = %e, "payment settlement failed");
             IpnAnswer::Other

@@ -433,6 +433,7 @@ pub(crate) mod testing {
             fee_vnd: 0,
             events: Vec::new(),
             payment: None,
+            duplicates: Vec::new(),
         }
     }
 

@@ -102,6 +102,8 @@ pub fn sentence(t: &Messages, lang: Lang, n: &Notification) -> String {
     match (n.topic.as_str(), n.status) {
         ("dossier.submitted", _) => fill(t.notif_submitted, "code", code),
         ("payment.confirmed", _) => fill(t.notif_paid, "code", code),
+        ("payment.duplicate", _) => fill(t.notif_duplicate, "code", code),
+        ("payment.refund_due", _) => fill(t.notif_refund_due, "code", code),
         ("dossier.status", _) if n.act.as_deref() == Some("apologise") => {
             fill(t.notif_apology, "code", code)
         }

@@ -276,3 +276,135 @@ both_engines!(
         app.cleanup().await;
     }
 );
+
+/// The notifications one person has, by topic.
+async fn notified(app: &TestApp, who: &str) -> Vec<String> {
+    let r = app
+        .call_as(Some(who), "/api/notifications/list", json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["topic"].as_str().unwrap().to_string())
+        .collect()
+}
+
+both_engines!(
+    two_tabs_pay_one_order_and_a_second_charge_is_a_refund_not_a_payment,
+    |engine| {
+        use crate::support::OFFICER_HOAN_KIEM;
+        let app = TestApp::spawn(engine).await;
+        let an = app.session_for(&RESIDENT_A).await;
+        let officer = app.session_for(&OFFICER_HOAN_KIEM).await;
+        let secret = app.state.config.payment_secret.expose().to_string();
+        let code = file_with_fee(&app, &an, "2").await;
+
+        // Two tabs open the payment: both are sent to the same order, signed alike.
+        let (_, first) = start_payment(&app, &an, &code).await;
+        let (_, second) = start_payment(&app, &an, &code).await;
+        let (first, second) = (
+            query_of(first.as_str().unwrap()),
+            query_of(second.as_str().unwrap()),
+        );
+        let txn = get(&first, "vnp_TxnRef").to_string();
+        assert_eq!(get(&second, "vnp_TxnRef"), txn, "one live order per fee");
+        assert_eq!(
+            get(&second, "vnp_CreateDate"),
+            get(&first, "vnp_CreateDate")
+        );
+        assert!(verify(&second, &secret));
+        let attempts: i64 = dichvucong::with_db!(&app.state.db, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM payments").fetch_one(pool).await.unwrap()
+        });
+        assert_eq!(attempts, 1);
+
+        // A tab left open past the order's page: the next start opens a fresh order, and the
+        // old one can still be paid at the gateway — both are.
+        dichvucong::with_db!(&app.state.db, pool => {
+            sqlx::query("UPDATE payments SET created_at = $1")
+                .bind(chrono::Utc::now() - chrono::Duration::minutes(14))
+                .execute(pool).await.unwrap();
+        });
+        let (_, late) = start_payment(&app, &an, &code).await;
+        let late_txn = get(&query_of(late.as_str().unwrap()), "vnp_TxnRef").to_string();
+        assert_ne!(late_txn, txn);
+        assert_eq!(
+            send_ipn(&app, &notice(&txn, "1600000", "00", "14000101", &secret)).await,
+            "00"
+        );
+        // The second charge is recorded (answered 00, so the gateway stops resending it) as
+        // money to refund, never as a second payment.
+        let twice = notice(&late_txn, "1600000", "00", "14000102", &secret);
+        assert_eq!(send_ipn(&app, &twice).await, "00");
+        assert_eq!(
+            send_ipn(&app, &twice).await,
+            "02",
+            "a replay changes nothing"
+        );
+
+        let d: Value = app
+            .call_as(
+                Some(&an),
+                "/api/dossiers/mine/get",
+                json!({ "req": { "code": code } }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(d["payment"]["status"], "paid");
+        assert_eq!(d["payment"]["provider_txn_no"], "14000101");
+        let dup = d["duplicates"].as_array().unwrap();
+        assert_eq!(dup.len(), 1, "{d}");
+        assert_eq!(dup[0]["status"], "duplicate");
+        assert_eq!(dup[0]["provider_txn_no"], "14000102");
+        assert_eq!(dup[0]["amount_vnd"], 16000);
+        let (paid, events, confirmed): (i64, i64, i64) = dichvucong::with_db!(&app.state.db, pool => {
+            (
+                sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE status = 'paid'").fetch_one(pool).await.unwrap(),
+                sqlx::query_scalar("SELECT COUNT(*) FROM dossier_events WHERE note LIKE 'Đã thanh toán%'").fetch_one(pool).await.unwrap(),
+                sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'payment.confirmed'").fetch_one(pool).await.unwrap(),
+            )
+        });
+        assert_eq!((paid, events, confirmed), (1, 1, 1), "one payment");
+
+        // The ward sees it on the dossier, and both are told.
+        let w: Value = app
+            .call_as(
+                Some(&officer),
+                "/api/staff/dossier",
+                json!({ "req": { "unit": "00070", "code": code } }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            w["dossier"]["duplicates"][0]["provider_txn_no"], "14000102",
+            "{w}"
+        );
+        let text = |t: &str, p: &Value| dichvucong::server::notify::mail_text("http://x", t, p);
+        app.state
+            .db
+            .deliver_outbox(100, &text, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert!(
+            notified(&app, &an)
+                .await
+                .contains(&"payment.duplicate".to_string())
+        );
+        let staff = notified(&app, &officer).await;
+        assert!(
+            staff.contains(&"payment.refund_due".to_string()),
+            "{staff:?}"
+        );
+        assert!(!staff.contains(&"payment.duplicate".to_string()));
+        // Nothing more to pay.
+        assert_eq!(start_payment(&app, &an, &code).await.0, 409);
+        app.cleanup().await;
+    }
+);

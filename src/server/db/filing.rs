@@ -511,16 +511,22 @@ impl Db {
                 .ok_or_else(|| DbError::Decode(format!("status {s}")))
         };
         let unit_name = super::workflow::unit_display(&unit);
-        let payment = self.dossier_payment(&id).await?.map(
-            |(status, amount_vnd, provider_txn_no, settled_at)| PaymentView {
-                status,
-                amount_vnd,
-                provider_txn_no,
-                settled_at,
-            },
-        );
+        let payment_view = |(status, amount_vnd, provider_txn_no, settled_at)| PaymentView {
+            status,
+            amount_vnd,
+            provider_txn_no,
+            settled_at,
+        };
+        let payment = self.dossier_payment(&id).await?.map(payment_view);
+        let duplicates = self
+            .duplicate_payments(&id)
+            .await?
+            .into_iter()
+            .map(payment_view)
+            .collect();
         Ok(Some(DossierView {
             payment,
+            duplicates,
             code,
             procedure_slug: slug,
             procedure_vi: name_vi,

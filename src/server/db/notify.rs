@@ -78,7 +78,7 @@ impl Db {
             }
             // Who it concerns: the dossier's owner, or for deadline flags the ward's staff.
             let recipients: Vec<(String, Option<String>)> = match (&dossier_id, topic.as_str()) {
-                (Some(d), "dossier.deadline") => with_tx!(tx, t => {
+                (Some(d), "dossier.deadline" | "payment.refund_due") => with_tx!(tx, t => {
                     sqlx::query_as(
                         "SELECT DISTINCT u.id, u.email FROM staff_roles r JOIN users u ON u.id = r.user_id \
                          JOIN dossiers d ON d.unit_code = r.unit_code WHERE d.id = $1 AND NOT u.disabled",

@@ -34,6 +34,42 @@ pub struct Settlement<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// What the gateway's notice did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// The fee is paid.
+    Paid,
+    /// The attempt failed or was cancelled.
+    Failed,
+    /// Money taken for a fee no longer owed: kept to refund.
+    Duplicate,
+    /// The attempt was settled before (a replayed or twin notice).
+    AlreadySettled,
+}
+
+/// `(status, amount, provider transaction, settled at)` of an attempt.
+pub type PaymentRow = (String, i64, Option<String>, Option<DateTime<Utc>>);
+
+async fn insert_outbox(
+    tx: &mut super::DbTx,
+    topic: &str,
+    dossier_id: &str,
+    payload: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    with_tx!(*tx, t => {
+        sqlx::query("INSERT INTO outbox (id, topic, dossier_id, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(topic)
+            .bind(dossier_id)
+            .bind(sqlx::types::Json(payload))
+            .bind(at)
+            .execute(&mut **t)
+            .await?;
+    });
+    Ok(())
+}
+
 impl Db {
     /// A payment by its order reference.
     pub async fn payment_by_ref(&self, txn_ref: &str) -> Result<Option<Payment>, DbError> {
@@ -45,20 +81,59 @@ impl Db {
         }))
     }
 
-    /// A new pending attempt for the dossier with this code; `purpose` is `fee` or `requested`.
-    pub async fn create_payment(
+    /// The attempt to send the browser to the gateway with: the dossier's live pending attempt
+    /// for the same fee (opened a moment ago in another tab, so both tabs pay one order), else
+    /// a new one. `live_since`: attempts created before it may have expired at the gateway.
+    /// Answers the attempt and when it was created (the payment page's start and expiry).
+    pub async fn payment_attempt(
         &self,
         dossier_code: &str,
         amount_vnd: i64,
         purpose: &str,
+        live_since: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Payment, DbError> {
-        let dossier_id: String = with_db!(self, pool => {
-            sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1")
-                .bind(dossier_code)
-                .fetch_one(pool)
-                .await?
+    ) -> Result<(Payment, DateTime<Utc>), DbError> {
+        let mut tx = self.begin_write().await?;
+        // Two tabs asking at the same instant queue on the dossier row (SQLite: the writer's
+        // lock taken by `begin_write`).
+        let dossier_id: String = match &mut tx {
+            super::DbTx::Sqlite(t) => {
+                sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1")
+                    .bind(dossier_code)
+                    .fetch_one(&mut **t)
+                    .await?
+            }
+            super::DbTx::Pg(t) => {
+                sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1 FOR UPDATE")
+                    .bind(dossier_code)
+                    .fetch_one(&mut **t)
+                    .await?
+            }
+        };
+        let live: Option<(String, String, DateTime<Utc>)> = with_tx!(tx, t => {
+            sqlx::query_as(
+                "SELECT id, txn_ref, created_at FROM payments WHERE dossier_id = $1 AND purpose = $2 \
+                 AND amount_vnd = $3 AND status = 'pending' AND created_at > $4 ORDER BY created_at DESC, id DESC LIMIT 1",
+            )
+            .bind(&dossier_id)
+            .bind(purpose)
+            .bind(amount_vnd)
+            .bind(live_since)
+            .fetch_optional(&mut **t)
+            .await?
         });
+        if let Some((id, txn_ref, created_at)) = live {
+            tx.rollback().await?;
+            let p = Payment {
+                id,
+                dossier_id,
+                txn_ref,
+                amount_vnd,
+                status: "pending".into(),
+                purpose: purpose.into(),
+            };
+            return Ok((p, created_at));
+        }
         let p = Payment {
             id: uuid::Uuid::now_v7().to_string(),
             dossier_id,
@@ -68,7 +143,7 @@ impl Db {
             status: "pending".into(),
             purpose: purpose.into(),
         };
-        with_db!(self, pool => {
+        with_tx!(tx, t => {
             sqlx::query(
                 "INSERT INTO payments (id, dossier_id, txn_ref, amount_vnd, status, created_at, purpose) \
                  VALUES ($1, $2, $3, $4, 'pending', $5, $6)",
@@ -79,17 +154,67 @@ impl Db {
             .bind(p.amount_vnd)
             .bind(now)
             .bind(&p.purpose)
-            .execute(pool)
+            .execute(&mut **t)
             .await?;
         });
-        Ok(p)
+        tx.commit().await?;
+        Ok((p, now))
     }
 
-    /// Settles a pending payment in one transaction with its timeline note and outbox message.
-    /// False when it was no longer pending (a replayed or twin notice).
-    pub async fn settle_payment(&self, p: &Payment, s: &Settlement<'_>) -> Result<bool, DbError> {
+    /// Settles a pending attempt in one transaction with its timeline note and outbox message.
+    ///
+    /// Money taken for a fee that is no longer owed — the filing fee already paid by another
+    /// attempt, or a fee asked for during processing that the dossier no longer waits for — is
+    /// recorded as a duplicate to refund, never as a second payment.
+    pub async fn settle_payment(
+        &self,
+        p: &Payment,
+        s: &Settlement<'_>,
+    ) -> Result<Settled, DbError> {
         let mut tx = self.begin_write().await?;
-        let status = if s.paid { "paid" } else { "failed" };
+        // Notices for two attempts of one dossier queue on the dossier row.
+        let dossier_status: i64 = match &mut tx {
+            super::DbTx::Sqlite(t) => {
+                sqlx::query_scalar("SELECT status FROM dossiers WHERE id = $1")
+                    .bind(&p.dossier_id)
+                    .fetch_one(&mut **t)
+                    .await?
+            }
+            super::DbTx::Pg(t) => {
+                sqlx::query_scalar("SELECT status FROM dossiers WHERE id = $1 FOR UPDATE")
+                    .bind(&p.dossier_id)
+                    .fetch_one(&mut **t)
+                    .await?
+            }
+        };
+        let owed = match p.purpose.as_str() {
+            "requested" => {
+                dossier_status
+                    == i64::from(crate::domain::status::DossierStatus::PaymentRequested.code())
+            }
+            _ => {
+                let paid: i64 = with_tx!(tx, t => {
+                    sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM payments WHERE dossier_id = $1 AND purpose = 'fee' AND status = 'paid' AND id <> $2",
+                    )
+                    .bind(&p.dossier_id)
+                    .bind(&p.id)
+                    .fetch_one(&mut **t)
+                    .await?
+                });
+                paid == 0
+            }
+        };
+        let outcome = match (s.paid, owed) {
+            (false, _) => Settled::Failed,
+            (true, true) => Settled::Paid,
+            (true, false) => Settled::Duplicate,
+        };
+        let status = match outcome {
+            Settled::Paid => "paid",
+            Settled::Duplicate => "duplicate",
+            _ => "failed",
+        };
         let txn_no = (!s.provider_txn_no.is_empty()).then_some(s.provider_txn_no);
         let moved = with_tx!(tx, t => {
             sqlx::query(
@@ -108,64 +233,85 @@ impl Db {
         });
         if moved != 1 {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(Settled::AlreadySettled);
+        }
+        if outcome == Settled::Failed {
+            tx.commit().await?;
+            return Ok(outcome);
+        }
+        let (code, unit): (String, String) = with_tx!(tx, t => {
+            sqlx::query_as("SELECT code, unit_code FROM dossiers WHERE id = $1")
+                .bind(&p.dossier_id)
+                .fetch_one(&mut **t)
+                .await?
+        });
+        if outcome == Settled::Duplicate {
+            // The resident and the ward's staff are told; the dossier itself does not move.
+            let payload = serde_json::json!({
+                "payment": p.id, "amount_vnd": p.amount_vnd, "code": code, "txn": s.provider_txn_no,
+            });
+            insert_outbox(&mut tx, "payment.duplicate", &p.dossier_id, &payload, s.at).await?;
+            let mut for_ward = payload;
+            for_ward["unit"] = serde_json::json!(unit);
+            insert_outbox(
+                &mut tx,
+                "payment.refund_due",
+                &p.dossier_id,
+                &for_ward,
+                s.at,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(outcome);
         }
         // A fee asked for during processing: paying it lets processing carry on (6 → 4).
-        let resumed = if s.paid && p.purpose == "requested" {
-            with_tx!(tx, t => {
+        let resumed = p.purpose == "requested"
+            && with_tx!(tx, t => {
                 sqlx::query("UPDATE dossiers SET status = 4, updated_at = $1 WHERE id = $2 AND status = 6")
                     .bind(s.at)
                     .bind(&p.dossier_id)
                     .execute(&mut **t)
                     .await?
                     .rows_affected()
-            }) == 1
+            }) == 1;
+        let note = format!(
+            "Đã thanh toán phí, lệ phí {} qua cổng thanh toán (mã giao dịch {}).",
+            crate::domain::money::Vnd(p.amount_vnd).format_vi(),
+            s.provider_txn_no
+        );
+        with_tx!(tx, t => {
+            sqlx::query(
+                "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note) \
+                 SELECT $1, id, $2, status, 'system', NULL, $3 FROM dossiers WHERE id = $4",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(s.at)
+            .bind(&note)
+            .bind(&p.dossier_id)
+            .execute(&mut **t)
+            .await?;
+        });
+        let payload = if resumed {
+            serde_json::json!({ "payment": p.id, "amount_vnd": p.amount_vnd, "code": code, "status": 4, "from": 6 })
         } else {
-            false
+            serde_json::json!({ "payment": p.id, "amount_vnd": p.amount_vnd, "code": code })
         };
-        if s.paid {
-            let note = format!(
-                "Đã thanh toán phí, lệ phí {} qua cổng thanh toán (mã giao dịch {}).",
-                crate::domain::money::Vnd(p.amount_vnd).format_vi(),
-                s.provider_txn_no
-            );
-            with_tx!(tx, t => {
-                sqlx::query(
-                    "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note) \
-                     SELECT $1, id, $2, status, 'system', NULL, $3 FROM dossiers WHERE id = $4",
-                )
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(s.at)
-                .bind(&note)
-                .bind(&p.dossier_id)
-                .execute(&mut **t)
-                .await?;
-            });
-            let code: String = with_tx!(tx, t => {
-                sqlx::query_scalar("SELECT code FROM dossiers WHERE id = $1")
-                    .bind(&p.dossier_id)
-                    .fetch_one(&mut **t)
-                    .await?
-            });
-            let payload = if resumed {
-                serde_json::json!({ "payment": p.id, "amount_vnd": p.amount_vnd, "code": code, "status": 4, "from": 6 })
-            } else {
-                serde_json::json!({ "payment": p.id, "amount_vnd": p.amount_vnd, "code": code })
-            };
-            with_tx!(tx, t => {
-                sqlx::query(
-                    "INSERT INTO outbox (id, topic, dossier_id, payload, created_at) VALUES ($1, 'payment.confirmed', $2, $3, $4)",
-                )
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(&p.dossier_id)
-                .bind(sqlx::types::Json(&payload))
-                .bind(s.at)
-                .execute(&mut **t)
-                .await?;
-            });
-        }
+        insert_outbox(&mut tx, "payment.confirmed", &p.dossier_id, &payload, s.at).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(outcome)
+    }
+
+    /// Money the gateway took for a fee already paid, to be refunded, oldest first.
+    pub async fn duplicate_payments(&self, dossier_id: &str) -> Result<Vec<PaymentRow>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_as(
+                "SELECT status, amount_vnd, provider_txn_no, settled_at FROM payments \
+                 WHERE dossier_id = $1 AND status = 'duplicate' ORDER BY settled_at, id",
+            )
+            .bind(dossier_id)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// Whether the dossier's filing fee has been paid.
@@ -181,16 +327,12 @@ impl Db {
         Ok(n > 0)
     }
 
-    /// The latest payment attempt of a dossier, and the paid one if any:
-    /// `(status, amount, provider transaction, settled at)`.
-    pub async fn dossier_payment(
-        &self,
-        dossier_id: &str,
-    ) -> Result<Option<(String, i64, Option<String>, Option<DateTime<Utc>>)>, DbError> {
+    /// The paid attempt of a dossier, else its latest attempt (duplicates aside).
+    pub async fn dossier_payment(&self, dossier_id: &str) -> Result<Option<PaymentRow>, DbError> {
         Ok(with_db!(self, pool => {
             sqlx::query_as(
                 "SELECT status, amount_vnd, provider_txn_no, settled_at FROM payments WHERE dossier_id = $1 \
-                 ORDER BY CASE status WHEN 'paid' THEN 0 ELSE 1 END, created_at DESC, id DESC LIMIT 1",
+                 AND status <> 'duplicate' ORDER BY CASE status WHEN 'paid' THEN 0 ELSE 1 END, created_at DESC, id DESC LIMIT 1",
             )
             .bind(dossier_id)
             .fetch_optional(pool)

@@ -257,6 +257,22 @@ fn StaffDossierDetail(cx: DossierCx) -> impl IntoView {
                 };
                 format!("{state} — {amount}")
             });
+            let duplicates: Vec<String> = v
+                .duplicates
+                .iter()
+                .map(|p| {
+                    let amount = match lang {
+                        Lang::Vi => Vnd(p.amount_vnd).format_vi(),
+                        Lang::En => Vnd(p.amount_vnd).format_en(),
+                    };
+                    let at = p.settled_at.map(when).unwrap_or_default();
+                    fill(
+                        &fill(&fill(t.console_payment_duplicate, "amount", amount), "time", at),
+                        "txn",
+                        p.provider_txn_no.as_deref().unwrap_or_default(),
+                    )
+                })
+                .collect();
             view! {
                 <dl class="facts">
                     <div><dt>{t.dossier_procedure}</dt><dd>{lang.pick(&v.procedure_vi, &v.procedure_en).to_string()}</dd></div>
@@ -271,7 +287,9 @@ fn StaffDossierDetail(cx: DossierCx) -> impl IntoView {
                         {d.countdown.apology_due_at.map(|a| view! { <span class="hint">{fill(t.console_new_due, "time", when(a))}</span> })}
                     </dd></div>
                     <div><dt>{t.dossier_fee}</dt><dd>{fee}</dd></div>
-                    {payment.map(|p| view! { <div><dt>{t.console_payment}</dt><dd>{p}</dd></div> })}
+                    {payment.map(|p| view! { <div><dt>{t.console_payment}</dt><dd>{p}
+                        {duplicates.into_iter().map(|d| view! { <span class="notice notice--error">{d}</span> }).collect_view()}
+                    </dd></div> })}
                     <div><dt>{t.console_handler}</dt><dd>
                         {who}
                         {(d.stage == "leader").then(|| view! { <span class="hint">{t.console_stage_leader}</span> })}

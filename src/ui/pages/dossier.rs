@@ -710,6 +710,12 @@ fn PaymentPanel(own: RwSignal<OwnDossier>, back_from_gateway: bool) -> impl Into
                     {fill(t().pay_button, "amount", money(v))}
                 </button>
             })}
+            {move || own.with(|o| o.dossier.duplicates.clone()).into_iter().map(|p| {
+                // Money taken for a fee already paid: the resident is told it comes back.
+                let at = p.settled_at.map(|at| when(i18n.lang(), at)).unwrap_or_default();
+                let text = fill(&fill(&fill(t().pay_duplicate, "amount", money(p.amount_vnd)), "time", at), "txn", p.provider_txn_no.unwrap_or_default());
+                view! { <p class="notice">{text}</p> }
+            }).collect_view()}
             {move || {
                 let p = state.get();
                 let fee = fee.get();

@@ -94,9 +94,9 @@ fn Inbox() -> impl IntoView {
                         {
                             let seq = n.seq;
                             let code = n.code.clone();
-                            // Deadline and assignment notices are for ward staff: they open the console.
+                            // Deadline, assignment and refund notices are for ward staff: they open the console.
                             let href = match (n.topic.as_str(), &n.unit) {
-                                ("dossier.deadline" | "dossier.assigned", Some(unit)) => {
+                                ("dossier.deadline" | "dossier.assigned" | "payment.refund_due", Some(unit)) => {
                                     routes::staff_dossier(unit, &code)
                                 }
                                 _ => routes::dossier(&code),
