@@ -10,6 +10,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod notify;
+pub mod pause;
 pub mod payment;
 pub mod pdf;
 pub mod policy;
@@ -77,7 +78,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         None => uploads::FileStore::local(config.files_dir.clone())?,
     };
     let calendar = Arc::new(db.calendar().await?);
-    Ok(AppState {
+    let state = AppState {
         calendar,
         db,
         config: Arc::new(config),
@@ -86,7 +87,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         oidc: Arc::default(),
         files,
         hub: notify::Hub::default(),
-    })
+    };
+    // Uploads a crash cut short after their last piece are finished before serving.
+    uploads::finish_interrupted(&state).await;
+    Ok(state)
 }
 
 /// Serves `state` on `listener` until SIGTERM/Ctrl-C, then drains in-flight requests.

@@ -243,6 +243,11 @@ pub struct Config {
     #[arg(long, env = "DVC_DEADLINE_EVERY", default_value_t = 60)]
     pub deadline_every_secs: u64,
 
+    /// Crash tests only (sandbox mode): stop at this point of a code path until killed
+    /// (`src/server/pause.rs`).
+    #[arg(long, env = "DVC_TEST_PAUSE_AT", hide = true)]
+    pub test_pause_at: Option<String>,
+
     /// Sandbox mode, for development and tests: accepts the sandbox peers' secrets and demo
     /// staff roles. Never in production.
     #[arg(long, env = "DVC_SANDBOX", default_value_t = false, action = clap::ArgAction::Set)]
@@ -279,6 +284,9 @@ impl Config {
         }
         if !self.demo_staff.trim().is_empty() {
             return Err(ConfigError::SandboxOnly("DVC_DEMO_STAFF"));
+        }
+        if self.test_pause_at.is_some() {
+            return Err(ConfigError::SandboxOnly("DVC_TEST_PAUSE_AT"));
         }
         Ok(())
     }

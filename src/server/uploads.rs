@@ -4,7 +4,11 @@
 //! Files live under `DVC_FILES_DIR` (default `var/files`), never inside a served folder, named
 //! by a random id. A piece is appended to `partial/<id>` and flushed to disk before the
 //! database records it; the last piece triggers the content check, then an atomic rename to
-//! `stored/<id>`.
+//! `stored/<id>`, then the row is marked complete.
+//!
+//! Finishing is idempotent, so a crash anywhere after the last piece is recorded loses
+//! nothing: the next request for the upload (the browser resuming, on any instance) finishes
+//! it, and so does every server at start-up and the periodic sweep.
 
 use crate::domain::form::FileKind;
 use crate::domain::upload::{CHUNK_BYTES, Refusal, UploadView, check_content};
@@ -88,19 +92,37 @@ impl FileStore {
         }
     }
 
-    /// All pieces received so far, in order.
-    pub async fn assemble(&self, id: &str) -> StoreResult<Vec<u8>> {
+    /// Every byte of a fully received file: its pieces, or the stored file when a crash came
+    /// after keeping it but before its row said so. `None` when neither is there.
+    pub async fn received(&self, id: &str) -> StoreResult<Option<Vec<u8>>> {
         match self {
-            FileStore::Local { root } => tokio::fs::read(Self::partial_path(root, id))
-                .await
-                .map_err(|e| e.to_string()),
+            FileStore::Local { root } => {
+                for path in [Self::partial_path(root, id), Self::stored_path(root, id)] {
+                    match tokio::fs::read(&path).await {
+                        Ok(bytes) => return Ok(Some(bytes)),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(e.to_string()),
+                    }
+                }
+                Ok(None)
+            }
             FileStore::S3(s3) => {
-                let mut out = Vec::new();
-                for key in s3
-                    .list(&format!("partial/{id}/"))
+                if let Some(stored) = s3
+                    .get(&format!("stored/{id}"))
                     .await
                     .map_err(|e| e.to_string())?
                 {
+                    return Ok(Some(stored));
+                }
+                let mut out = Vec::new();
+                let keys = s3
+                    .list(&format!("partial/{id}/"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if keys.is_empty() {
+                    return Ok(None);
+                }
+                for key in keys {
                     let offset: usize = key
                         .rsplit('/')
                         .next()
@@ -118,19 +140,24 @@ impl FileStore {
                         .unwrap_or_default();
                     out.extend_from_slice(&piece);
                 }
-                Ok(out)
+                Ok(Some(out))
             }
         }
     }
 
-    /// Makes the checked file the stored one and drops its pieces.
+    /// Makes the checked file the stored one and drops its pieces (a file already kept
+    /// stays as it is).
     pub async fn commit(&self, id: &str, bytes: &[u8]) -> StoreResult<()> {
         match self {
             FileStore::Local { root } => {
                 let stored = Self::stored_path(root, id);
-                tokio::fs::rename(Self::partial_path(root, id), &stored)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                match tokio::fs::rename(Self::partial_path(root, id), &stored).await {
+                    Ok(()) => {}
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::NotFound
+                            && tokio::fs::try_exists(&stored).await.unwrap_or(false) => {}
+                    Err(e) => return Err(e.to_string()),
+                }
                 // The rename itself is made durable by syncing the directory.
                 if let Some(dir) = stored.parent()
                     && let Ok(d) = tokio::fs::File::open(dir).await
@@ -275,6 +302,22 @@ pub async fn put_chunk(
             serde_json::json!({ "error": "not_found" }),
         );
     };
+    // Every byte arrived before, but the server stopped before finishing: whatever this
+    // request sends, finish it now.
+    if !up.complete && up.received == up.size {
+        return match finish(&state, &user.user_id, &id, up.kind).await {
+            Ok(()) => json(
+                StatusCode::OK,
+                serde_json::to_value(UploadView {
+                    complete: true,
+                    ..up
+                })
+                .unwrap_or_default(),
+            ),
+            Err(Ok(refusal)) => refused(refusal.code()),
+            Err(Err(e)) => internal(e),
+        };
+    }
     let offset: Option<i64> = headers
         .get(OFFSET_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -348,18 +391,10 @@ pub async fn put_chunk(
         ..up
     };
     if to == view.size {
-        match finish(&state, &id, view.kind).await {
-            Ok(sha) => {
-                if let Err(e) = db.complete_upload(&id, &sha, now).await {
-                    return internal(e);
-                }
-                view.complete = true;
-            }
-            Err(Ok(refusal)) => {
-                let _ = db.delete_upload(&user.user_id, &id).await;
-                state.files.remove(&id).await;
-                return refused(refusal.code());
-            }
+        crate::server::pause::point("upload.received").await;
+        match finish(&state, &user.user_id, &id, view.kind).await {
+            Ok(()) => view.complete = true,
+            Err(Ok(refusal)) => return refused(refusal.code()),
             Err(Err(e)) => return internal(e),
         }
     }
@@ -395,18 +430,68 @@ async fn slot_rules(state: &AppState, user_id: &str, upload_id: &str) -> Option<
         .map(|d| d.accepts.clone())
 }
 
-/// Checks the complete file and keeps it. `Err(Ok(_))` is a refusal.
+/// Finishes an upload whose every byte has arrived: checks the content, keeps the file and
+/// marks the row complete. Safe to run again after a crash at any step. `Err(Ok(_))` is a
+/// refusal: the upload and its file are gone.
 async fn finish(
     state: &AppState,
+    user_id: &str,
     id: &str,
     kind: Option<FileKind>,
-) -> Result<String, Result<Refusal, String>> {
-    let bytes = state.files.assemble(id).await.map_err(Err)?;
-    let kind = kind.ok_or(Ok(Refusal::Type))?;
-    check_content(kind, &bytes).map_err(Ok)?;
+) -> Result<(), Result<Refusal, String>> {
+    let db = &state.db;
+    let refuse = |refusal: Refusal| async move {
+        let _ = db.delete_upload(user_id, id).await;
+        state.files.remove(id).await;
+        Err(Ok(refusal))
+    };
+    let Some(bytes) = state.files.received(id).await.map_err(Err)? else {
+        // The pieces themselves were lost: the browser sends the file again from the start.
+        db.restart_upload(id, chrono::Utc::now())
+            .await
+            .map_err(|e| Err(e.to_string()))?;
+        return Err(Err(format!("upload {id}: no bytes kept, restarted")));
+    };
+    let Some(kind) = kind else {
+        return refuse(Refusal::Type).await;
+    };
+    if let Err(refusal) = check_content(kind, &bytes) {
+        return refuse(refusal).await;
+    }
     let sha = hex::encode(sha2::Sha256::digest(&bytes));
     state.files.commit(id, &bytes).await.map_err(Err)?;
-    Ok(sha)
+    crate::server::pause::point("upload.stored").await;
+    db.complete_upload(id, &sha, chrono::Utc::now())
+        .await
+        .map_err(|e| Err(e.to_string()))
+}
+
+/// Finishes every upload whose bytes all arrived but which a crash left unfinished (run at
+/// start-up and by the sweep). Answers how many were finished.
+pub async fn finish_interrupted(state: &AppState) -> usize {
+    let stuck = match state.db.received_unfinished_uploads().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "interrupted uploads could not be listed");
+            return 0;
+        }
+    };
+    let mut finished = 0;
+    for (id, user_id, kind) in stuck {
+        match finish(state, &user_id, &id, kind).await {
+            Ok(()) => finished += 1,
+            Err(Ok(refusal)) => {
+                tracing::info!(upload = %id, refusal = refusal.code(), "interrupted upload refused")
+            }
+            Err(Err(e)) => {
+                tracing::warn!(upload = %id, error = %e, "interrupted upload not finished")
+            }
+        }
+    }
+    if finished > 0 {
+        tracing::info!(finished, "interrupted uploads finished");
+    }
+    finished
 }
 
 /// `GET /files/uploads/{id}`: a complete file, to its owner only, as an attachment.
@@ -459,8 +544,10 @@ pub fn spawn_sweeper(state: AppState) {
     });
 }
 
-/// One sweep: rows nobody can use any more, and files no row knows.
+/// One sweep: uploads a crash left unfinished, rows nobody can use any more, and files no
+/// row knows.
 pub async fn sweep(state: &AppState) {
+    finish_interrupted(state).await;
     match state.db.take_orphan_uploads(chrono::Utc::now()).await {
         Ok(ids) => {
             for id in ids {

@@ -391,6 +391,7 @@ impl Db {
                     .await?;
             });
         }
+        crate::server::pause::point("submit.in_transaction").await;
         tx.commit().await?;
         Ok(Submission::Created(code))
     }

@@ -234,6 +234,34 @@ impl Db {
         Ok(())
     }
 
+    /// Uploads whose every byte was recorded but which are not complete (a crash between the
+    /// last piece and the end of the check): `(id, owner, kind)`.
+    pub async fn received_unfinished_uploads(
+        &self,
+    ) -> Result<Vec<(String, String, Option<FileKind>)>, DbError> {
+        let rows: Vec<(String, String, Option<String>)> = with_db!(self, pool => {
+            sqlx::query_as("SELECT id, user_id, kind FROM uploads WHERE received = size AND NOT complete ORDER BY id")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, user, kind)| (id, user, kind.as_deref().and_then(FileKind::parse)))
+            .collect())
+    }
+
+    /// Starts an upload over from its first byte (its pieces were lost).
+    pub async fn restart_upload(&self, id: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query("UPDATE uploads SET received = 0, kind = NULL, updated_at = $1 WHERE id = $2 AND NOT complete")
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Deletes one of the user's uploads that is not yet part of a dossier; true when deleted.
     pub async fn delete_upload(&self, user_id: &str, id: &str) -> Result<bool, DbError> {
         let n = with_db!(self, pool => {
