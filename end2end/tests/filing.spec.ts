@@ -165,6 +165,17 @@ test("a parent registers a birth from the catalogue to the PDF receipt", async (
   const bytes = readFileSync(path);
   expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
 
+  // The documents filed are listed with their type, size and time, and download again.
+  const documents = page.getByRole("region", { name: "Giấy tờ đã nộp" });
+  await expect(documents).toContainText("Giấy chứng sinh");
+  await expect(documents).toContainText(/JPEG, \d+ KB — \d{2}\/\d{2}\/\d{4}/);
+  const [photo] = await Promise.all([
+    page.waitForEvent("download"),
+    documents.getByRole("link", { name: /giay-chung-sinh\.jpg/ }).click(),
+  ]);
+  expect(photo.suggestedFilename()).toBe("giay-chung-sinh.jpg");
+  expect(readFileSync(await photo.path()).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+
   // Anyone with the receipt finds the status with the code and 4 digits.
   await page.goto(`/tra-cuu?ma=${code}`);
   await page.getByLabel("4 số cuối").fill("2345");

@@ -206,7 +206,7 @@ pub async fn send_supplement(req: CodeRequest) -> Result<OwnDossier, AppError> {
         .filter(|it| {
             !files
                 .iter()
-                .any(|(_, slot, _, at)| *slot == it.slot && *at >= open.requested_at)
+                .any(|f| f.slot == it.slot && f.at >= open.requested_at)
         })
         .map(|it| FieldError::new(format!("doc.{}", it.slot), "required"))
         .collect();

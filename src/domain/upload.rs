@@ -9,6 +9,20 @@ use serde::{Deserialize, Serialize};
 /// little and the upload resumes where it stopped.
 pub const CHUNK_BYTES: usize = 512 * 1024;
 
+/// A file size as people read it: `12 KB`, `1,5 MB` (`1.5 MB` in English).
+pub fn size_label(bytes: i64, decimal_comma: bool) -> String {
+    if bytes < 1_048_576 {
+        format!("{} KB", (bytes.max(0) + 1023) / 1024)
+    } else {
+        let mb = format!("{:.1} MB", bytes as f64 / 1_048_576.0);
+        if decimal_comma {
+            mb.replace('.', ",")
+        } else {
+            mb
+        }
+    }
+}
+
 /// Largest electronic result a ward attaches, in KB (a PDF).
 pub const RESULT_MAX_KB: u32 = 20 * 1024;
 
@@ -162,6 +176,14 @@ pub fn sanitize_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(size_label(0, true), "0 KB");
+        assert_eq!(size_label(10_782, true), "11 KB");
+        assert_eq!(size_label(1_572_864, true), "1,5 MB");
+        assert_eq!(size_label(1_572_864, false), "1.5 MB");
+    }
 
     fn png() -> Vec<u8> {
         let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();

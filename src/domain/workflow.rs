@@ -508,6 +508,26 @@ pub struct OwnDossier {
     pub payment_due_vnd: Option<i64>,
     /// Files sent for the open supplement request so far: (upload id, slot, name).
     pub supplement_files: Vec<(String, String, String)>,
+    /// The documents filed with the dossier and sent since (the result aside), oldest first.
+    #[serde(default)]
+    pub documents: Vec<DossierFile>,
+}
+
+/// A file kept with a dossier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierFile {
+    /// Upload id (the download address is made of the dossier code and this).
+    pub id: String,
+    /// Document slot of the procedure's form, or `result`.
+    pub slot: String,
+    /// The file's name as the sender gave it (sanitised).
+    pub name: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Type, recognised from the content.
+    pub kind: Option<crate::domain::form::FileKind>,
+    /// When it was sent.
+    pub at: DateTime<Utc>,
 }
 
 /// One line of a list of dossiers (resident list and console queues).
@@ -652,8 +672,8 @@ pub struct StaffDossier {
     pub countdown: Countdown,
     /// Supplement requests, oldest first.
     pub supplements: Vec<SupplementView>,
-    /// Attachments: (upload id, slot, file name).
-    pub files: Vec<(String, String, String)>,
+    /// Attachments, the result included, oldest first.
+    pub files: Vec<DossierFile>,
     /// Stage.
     pub stage: String,
     /// Claimed by the caller.

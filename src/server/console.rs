@@ -111,13 +111,8 @@ pub async fn staff_view(
         .ok_or_else(|| crate::server::db::DbError::Decode("dossier vanished".into()))?;
     let supplements = db.supplements(&row.id).await?;
     let countdown = row.countdown(&state.calendar, &Db::pauses(&supplements), now)?;
-    let files: Vec<(String, String, String)> = db
-        .dossier_files(&row.id)
-        .await?
-        .into_iter()
-        .map(|(id, slot, name, _)| (id, slot, name))
-        .collect();
-    let has_result = files.iter().any(|(_, s, _)| s == "result");
+    let files = db.dossier_files(&row.id).await?;
+    let has_result = files.iter().any(|f| f.slot == "result");
     let roles = roles_at(me, &row.unit_code);
     let state = row.work_state(has_result, now)?;
     let mut allowed = allowed_acts(&state, &roles);
@@ -191,13 +186,17 @@ pub async fn own_view(
     };
     let supplements = db.supplements(&row.id).await?;
     let countdown = row.countdown(&state.calendar, &Db::pauses(&supplements), now)?;
+    let documents: Vec<_> = db
+        .dossier_files(&row.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.slot != "result")
+        .collect();
     let supplement_files = match supplements.iter().find(|s| s.completed_at.is_none()) {
-        Some(open) => db
-            .dossier_files(&row.id)
-            .await?
-            .into_iter()
-            .filter(|(_, slot, _, at)| *at >= open.requested_at && slot != "result")
-            .map(|(id, slot, name, _)| (id, slot, name))
+        Some(open) => documents
+            .iter()
+            .filter(|f| f.at >= open.requested_at)
+            .map(|f| (f.id.clone(), f.slot.clone(), f.name.clone()))
             .collect(),
         None => Vec::new(),
     };
@@ -219,6 +218,7 @@ pub async fn own_view(
             .then_some(row.payment_due_vnd)
             .flatten(),
         supplement_files,
+        documents,
     }))
 }
 

@@ -11,6 +11,8 @@ mod console_result;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 mod dossier;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
+mod dossier_documents;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
 pub(crate) mod filing;
 #[cfg(all(feature = "csr", not(feature = "forms")))]
 mod forms_elsewhere;

@@ -1196,3 +1196,49 @@ both_engines!(
         app.cleanup().await;
     }
 );
+
+both_engines!(
+    the_resident_sees_and_downloads_the_documents_they_filed,
+    |engine| {
+        let app = TestApp::spawn(engine).await;
+        let an = app.session_for(&RESIDENT_A).await;
+        let binh = app.session_for(&RESIDENT_B).await;
+        let code = file_birth(&app, &an).await;
+        let r = app
+            .call_as(
+                Some(&an),
+                "/api/dossiers/mine/detail",
+                serde_json::json!({ "req": { "code": code } }),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = r.json().await.unwrap();
+        let docs = v["documents"].as_array().expect("documents listed");
+        assert_eq!(docs.len(), 1, "{v}");
+        let photo = crate::uploads::fixture("giay-chung-sinh.jpg");
+        assert_eq!(docs[0]["slot"], "giay_chung_sinh");
+        assert_eq!(docs[0]["name"], "giay.jpg");
+        assert_eq!(docs[0]["size"], photo.len());
+        assert_eq!(docs[0]["kind"], "jpeg");
+        assert!(docs[0]["at"].as_str().is_some());
+        let path = format!("/files/dossiers/{code}/{}", docs[0]["id"].as_str().unwrap());
+        let got = app.get_as(Some(&an), &path).await;
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.headers()["content-type"], "image/jpeg");
+        assert!(
+            got.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment"),
+            "never shown inline"
+        );
+        assert_eq!(got.bytes().await.unwrap().as_ref(), photo.as_slice());
+        assert_eq!(
+            app.get_as(Some(&binh), &path).await.status(),
+            404,
+            "not Bình's"
+        );
+        assert_eq!(app.get_as(None, &path).await.status(), 401);
+        app.cleanup().await;
+    }
+);

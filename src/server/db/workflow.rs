@@ -603,16 +603,32 @@ impl Db {
     pub async fn dossier_files(
         &self,
         dossier_id: &str,
-    ) -> Result<Vec<(String, String, String, DateTime<Utc>)>, DbError> {
-        Ok(with_db!(self, pool => {
+    ) -> Result<Vec<crate::domain::workflow::DossierFile>, DbError> {
+        type Row = (String, String, String, i64, Option<String>, DateTime<Utc>);
+        let rows: Vec<Row> = with_db!(self, pool => {
             sqlx::query_as(
-                "SELECT id, slot, name, created_at FROM uploads WHERE dossier_id = $1 AND complete \
-                 ORDER BY created_at",
+                "SELECT id, slot, name, size, kind, created_at FROM uploads WHERE dossier_id = $1 AND complete \
+                 ORDER BY created_at, id",
             )
             .bind(dossier_id)
             .fetch_all(pool)
             .await?
-        }))
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, slot, name, size, kind, at)| crate::domain::workflow::DossierFile {
+                    id,
+                    slot,
+                    name,
+                    size,
+                    kind: kind
+                        .as_deref()
+                        .and_then(crate::domain::form::FileKind::parse),
+                    at,
+                },
+            )
+            .collect())
     }
 
     /// Dossiers whose clock runs or is paused (for the deadline job).

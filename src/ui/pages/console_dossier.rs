@@ -326,13 +326,21 @@ fn StaffDossierDetail(cx: DossierCx) -> impl IntoView {
                     } else {
                         view! {
                             <ul class="plain files">
-                                {d.files.iter().map(|(id, slot, name)| view! {
-                                    <li class="file">
-                                        <span class="hint">{slot_label(slot)}</span>
-                                        <a class="file__name" href=routes::dossier_file(&code, id) rel="external" download>
-                                            {name.clone()}
-                                        </a>
-                                    </li>
+                                {d.files.iter().map(|f| {
+                                    let facts = format!(
+                                        "{} — {}",
+                                        crate::domain::upload::size_label(f.size, i18n.lang() == Lang::Vi),
+                                        when(f.at)
+                                    );
+                                    view! {
+                                        <li class="file">
+                                            <span class="hint">{slot_label(&f.slot)}</span>
+                                            <a class="file__name" href=routes::dossier_file(&code, &f.id) rel="external" download>
+                                                {f.name.clone()}
+                                            </a>
+                                            <span class="hint"><time datetime=f.at.to_rfc3339()>{facts}</time></span>
+                                        </li>
+                                    }
                                 }).collect_view()}
                             </ul>
                         }.into_any()

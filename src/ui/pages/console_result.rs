@@ -24,8 +24,8 @@ pub(crate) fn ResultUpload(cx: DossierCx) -> impl IntoView {
         cx.with(|d| {
             d.files
                 .iter()
-                .filter(|(_, slot, _)| slot == RESULT_SLOT)
-                .map(|(id, _, name)| (id.clone(), name.clone()))
+                .filter(|f| f.slot == RESULT_SLOT)
+                .map(|f| (f.id.clone(), f.name.clone()))
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default()

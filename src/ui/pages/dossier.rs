@@ -19,6 +19,7 @@ use crate::ui::focus::focus_id;
 use crate::ui::i18n::{Lang, Messages, error_message, field_message, fill, status_name, use_i18n};
 use crate::ui::live::use_live;
 use crate::ui::pages::NotFoundPage;
+use crate::ui::pages::dossier_documents::DossierDocuments;
 use crate::ui::pages::filing::AnswerList;
 use crate::ui::routes;
 use crate::ui::session::use_session;
@@ -314,6 +315,7 @@ fn DossierDetail(dossier: OwnDossier) -> impl IntoView {
                 <SupplementSection code=code_s supplement=supplement own=own errors=errors notice=notice busy=busy />
             </Show>
             <ResultsSection own=own />
+            <DossierDocuments own=own form=Signal::derive(move || procedure.get().and_then(Result::ok).map(|p| p.form)) when=when />
             <PaymentPanel own=own back_from_gateway=back_from_gateway />
             <Show when=move || can_withdraw(status.get())>
                 <WithdrawPanel code=code_s own=own errors=errors notice=notice busy=busy />

@@ -1358,7 +1358,7 @@ fn DocumentsStep(
                         <ul class="plain files">
                             {move || uploads.get().into_iter().filter(|u| u.slot == slot_a).map(|u| {
                                 let uid = u.id.clone();
-                                let size = if u.size < 1_048_576 { format!("{} KB", (u.size + 1023) / 1024) } else { format!("{:.1} MB", u.size as f64 / 1_048_576.0) };
+                                let size = crate::domain::upload::size_label(u.size, lang == Lang::Vi);
                                 view! {
                                     <li class="file">
                                         <span class="file__name">{u.name.clone()}</span>
