@@ -1,6 +1,7 @@
-//! Every server function, by endpoint path. The server registers exactly these, and the
-//! authorization test walks this list: a function missing here is unreachable, and a function
-//! listed here without a test in `tests/authorization.rs` fails the suite.
+//! Every server function's access rule, by endpoint path. The authorization test
+//! (`tests/server/authorization.rs`) takes the functions the server actually registered: one
+//! without a rule here, a rule for no function, or a function without a case there fails the
+//! suite.
 
 /// How a server function may be called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

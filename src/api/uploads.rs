@@ -98,9 +98,13 @@ pub async fn list_uploads(req: DraftUploads) -> Result<Vec<UploadView>, AppError
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
-    cx.state
-        .db
-        .draft_uploads(&me.user_id, &req.draft_id)
+    let db = &cx.state.db;
+    // Someone else's draft answers like a missing one, not like an empty one.
+    db.draft(&me.user_id, &req.draft_id)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)?;
+    db.draft_uploads(&me.user_id, &req.draft_id)
         .await
         .map_err(|e| cx.internal(e))
 }
