@@ -3,6 +3,7 @@
 //! check of the ID token can be exercised; the real sandbox provider (npm oidc-provider) is
 //! driven end to end in `end2end/tests/login.spec.ts`.
 
+use crate::both_engines;
 use crate::support::{Engine, TestApp};
 use axum::extract::{Form, State};
 use axum::routing::{get, post};
@@ -249,202 +250,209 @@ async fn spawn(engine: Engine) -> (TestApp, Shared) {
     (app, provider)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_good_login_creates_one_session_and_returns_where_it_started() {
-    let (app, provider) = spawn(Engine::Sqlite).await;
-    let p = begin(&app, &provider).await;
-    let resp = callback(
-        &app,
-        &format!("code=c1&state={}", p.state),
-        Some(&p.login_cookie),
-    )
-    .await;
-    assert_eq!(resp.status(), 303);
-    assert_eq!(resp.headers()["location"], "/thu-tuc");
-    let cookie = set_cookie_header(&resp, SESSION_COOKIE).unwrap();
-    assert!(
-        cookie.contains("Secure")
-            && cookie.contains("HttpOnly")
-            && cookie.contains("SameSite=Lax")
-            && cookie.contains("Path=/")
-    );
-    let token = set_cookie_value(&resp, SESSION_COOKIE).unwrap();
-    assert!(token.len() >= 43, "at least 256 bits");
-    assert_eq!(app.state.db.session_count().await.unwrap(), 1);
-
-    // The session knows the person, with the ID number masked.
-    let me: Option<dichvucong::api::session::SessionInfo> = app
-        .call_as(Some(&token), "/api/session/me", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let me = me.unwrap();
-    assert_eq!(me.name, "Nguyễn Văn An");
-    assert_eq!(me.cccd_masked.as_deref(), Some("001*******45"));
-    assert_eq!(me.identity_level, 2);
-    // The child linked by the provider; an entry without a valid ID number is dropped.
-    assert_eq!(me.dependents.len(), 1);
-    assert_eq!(me.dependents[0].name, "Nguyễn Gia Hân");
-    assert_eq!(me.dependents[0].cccd_masked, "001*******77");
-    assert_eq!(me.dependents[0].birthdate.as_deref(), Some("01/06/2015"));
-
-    // The same callback again (a replayed code and state) is refused.
-    let again = callback(
-        &app,
-        &format!("code=c1&state={}", p.state),
-        Some(&p.login_cookie),
-    )
-    .await;
-    refused(&again, "bad_state");
-
-    // Logout ends it server side and at the provider; the old cookie is worthless after.
-    let resp = app
-        .client
-        .post(app.url("/auth/logout"))
-        .header("cookie", format!("{SESSION_COOKIE}={token}"))
-        .header("sec-fetch-site", "same-origin")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    let loc = resp.headers()["location"].to_str().unwrap();
-    assert!(
-        loc.contains("/logout?") && loc.contains("id_token_hint="),
-        "{loc}"
-    );
-    assert!(
-        resp.headers()["clear-site-data"]
-            .to_str()
-            .unwrap()
-            .contains("cookies")
-    );
-    assert_eq!(app.state.db.session_count().await.unwrap(), 0);
-    let resp = app
-        .call_as(Some(&token), "/api/admin/staff", json!({}))
-        .await;
-    assert_eq!(resp.status(), 401);
-    let me: Option<dichvucong::api::session::SessionInfo> = app
-        .call_as(Some(&token), "/api/session/me", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(me.is_none());
-    // Audit: the login and the logout, chained.
-    let rows = app.state.db.audit_rows().await.unwrap();
-    assert!(
-        rows.iter()
-            .any(|r| r.action == "login" && r.outcome == "ok")
-    );
-    assert!(rows.iter().any(|r| r.action == "logout"));
-    assert!(app.state.db.verify_audit_chain().await.unwrap().is_ok());
-    app.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forged_and_replayed_callbacks_are_refused_without_a_session() {
-    let (app, provider) = spawn(Engine::Postgres).await;
-
-    // Missing state, unknown state.
-    refused(&callback(&app, "code=x", None).await, "bad_state");
-    let p = begin(&app, &provider).await;
-    refused(
-        &callback(&app, "code=x&state=not-the-state", Some(&p.login_cookie)).await,
-        "bad_state",
-    );
-    // The right state from another browser (no binding cookie, or someone else's).
-    let p = begin(&app, &provider).await;
-    refused(
-        &callback(&app, &format!("code=x&state={}", p.state), None).await,
-        "bad_state",
-    );
-    let p = begin(&app, &provider).await;
-    refused(
-        &callback(
-            &app,
-            &format!("code=x&state={}", p.state),
-            Some("someone-elses-cookie"),
-        )
-        .await,
-        "bad_state",
-    );
-    // An error from the provider.
-    let p = begin(&app, &provider).await;
-    refused(
-        &callback(
-            &app,
-            &format!("error=access_denied&state={}", p.state),
-            Some(&p.login_cookie),
-        )
-        .await,
-        "provider_error",
-    );
-
-    // A code the provider has already redeemed.
-    provider.lock().unwrap().used_codes.insert("spent".into());
-    let p = begin(&app, &provider).await;
-    refused(
-        &callback(
-            &app,
-            &format!("code=spent&state={}", p.state),
-            Some(&p.login_cookie),
-        )
-        .await,
-        "exchange_failed",
-    );
-
-    // Every ID-token check.
-    for (i, scenario) in [
-        Scenario::WrongNonce,
-        Scenario::WrongIssuer,
-        Scenario::WrongAudience,
-        Scenario::Expired,
-        Scenario::AlgNone,
-        Scenario::UnknownKey,
-    ]
-    .into_iter()
-    .enumerate()
-    {
+both_engines!(
+    a_good_login_creates_one_session_and_returns_where_it_started,
+    |engine| {
+        let (app, provider) = spawn(engine).await;
         let p = begin(&app, &provider).await;
-        provider.lock().unwrap().scenario = scenario;
         let resp = callback(
             &app,
-            &format!("code=bad{i}&state={}", p.state),
+            &format!("code=c1&state={}", p.state),
             Some(&p.login_cookie),
         )
         .await;
-        assert_eq!(
-            resp.headers()["location"],
-            "/dang-nhap/loi?ma=bad_id_token",
-            "{scenario:?}"
+        assert_eq!(resp.status(), 303);
+        assert_eq!(resp.headers()["location"], "/thu-tuc");
+        let cookie = set_cookie_header(&resp, SESSION_COOKIE).unwrap();
+        assert!(
+            cookie.contains("Secure")
+                && cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax")
+                && cookie.contains("Path=/")
         );
-        refused(&resp, "bad_id_token");
-    }
-    assert_eq!(
-        app.state.db.session_count().await.unwrap(),
-        0,
-        "no attack left a session"
-    );
-    let failures = app
-        .state
-        .db
-        .audit_rows()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.action == "login" && r.outcome == "failed")
-        .count();
-    assert_eq!(failures, 12, "every refusal is audited");
-    app.cleanup().await;
-}
+        let token = set_cookie_value(&resp, SESSION_COOKIE).unwrap();
+        assert!(token.len() >= 43, "at least 256 bits");
+        assert_eq!(app.state.db.session_count().await.unwrap(), 1);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_expire_when_idle_and_after_twelve_hours() {
-    let app = TestApp::spawn(Engine::Sqlite).await;
-    let pool = match &app.state.db {
-        dichvucong::server::db::Db::Sqlite(p) => p.clone(),
-        _ => unreachable!(),
+        // The session knows the person, with the ID number masked.
+        let me: Option<dichvucong::api::session::SessionInfo> = app
+            .call_as(Some(&token), "/api/session/me", json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let me = me.unwrap();
+        assert_eq!(me.name, "Nguyễn Văn An");
+        assert_eq!(me.cccd_masked.as_deref(), Some("001*******45"));
+        assert_eq!(me.identity_level, 2);
+        // The child linked by the provider; an entry without a valid ID number is dropped.
+        assert_eq!(me.dependents.len(), 1);
+        assert_eq!(me.dependents[0].name, "Nguyễn Gia Hân");
+        assert_eq!(me.dependents[0].cccd_masked, "001*******77");
+        assert_eq!(me.dependents[0].birthdate.as_deref(), Some("01/06/2015"));
+
+        // The same callback again (a replayed code and state) is refused.
+        let again = callback(
+            &app,
+            &format!("code=c1&state={}", p.state),
+            Some(&p.login_cookie),
+        )
+        .await;
+        refused(&again, "bad_state");
+
+        // Logout ends it server side and at the provider; the old cookie is worthless after.
+        let resp = app
+            .client
+            .post(app.url("/auth/logout"))
+            .header("cookie", format!("{SESSION_COOKIE}={token}"))
+            .header("sec-fetch-site", "same-origin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303);
+        let loc = resp.headers()["location"].to_str().unwrap();
+        assert!(
+            loc.contains("/logout?") && loc.contains("id_token_hint="),
+            "{loc}"
+        );
+        assert!(
+            resp.headers()["clear-site-data"]
+                .to_str()
+                .unwrap()
+                .contains("cookies")
+        );
+        assert_eq!(app.state.db.session_count().await.unwrap(), 0);
+        let resp = app
+            .call_as(Some(&token), "/api/admin/staff", json!({}))
+            .await;
+        assert_eq!(resp.status(), 401);
+        let me: Option<dichvucong::api::session::SessionInfo> = app
+            .call_as(Some(&token), "/api/session/me", json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(me.is_none());
+        // Audit: the login and the logout, chained.
+        let rows = app.state.db.audit_rows().await.unwrap();
+        assert!(
+            rows.iter()
+                .any(|r| r.action == "login" && r.outcome == "ok")
+        );
+        assert!(rows.iter().any(|r| r.action == "logout"));
+        assert!(app.state.db.verify_audit_chain().await.unwrap().is_ok());
+        app.cleanup().await;
+    }
+);
+
+both_engines!(
+    forged_and_replayed_callbacks_are_refused_without_a_session,
+    |engine| {
+        let (app, provider) = spawn(engine).await;
+
+        // Missing state, unknown state.
+        refused(&callback(&app, "code=x", None).await, "bad_state");
+        let p = begin(&app, &provider).await;
+        refused(
+            &callback(&app, "code=x&state=not-the-state", Some(&p.login_cookie)).await,
+            "bad_state",
+        );
+        // The right state from another browser (no binding cookie, or someone else's).
+        let p = begin(&app, &provider).await;
+        refused(
+            &callback(&app, &format!("code=x&state={}", p.state), None).await,
+            "bad_state",
+        );
+        let p = begin(&app, &provider).await;
+        refused(
+            &callback(
+                &app,
+                &format!("code=x&state={}", p.state),
+                Some("someone-elses-cookie"),
+            )
+            .await,
+            "bad_state",
+        );
+        // An error from the provider.
+        let p = begin(&app, &provider).await;
+        refused(
+            &callback(
+                &app,
+                &format!("error=access_denied&state={}", p.state),
+                Some(&p.login_cookie),
+            )
+            .await,
+            "provider_error",
+        );
+
+        // A code the provider has already redeemed.
+        provider.lock().unwrap().used_codes.insert("spent".into());
+        let p = begin(&app, &provider).await;
+        refused(
+            &callback(
+                &app,
+                &format!("code=spent&state={}", p.state),
+                Some(&p.login_cookie),
+            )
+            .await,
+            "exchange_failed",
+        );
+
+        // Every ID-token check.
+        for (i, scenario) in [
+            Scenario::WrongNonce,
+            Scenario::WrongIssuer,
+            Scenario::WrongAudience,
+            Scenario::Expired,
+            Scenario::AlgNone,
+            Scenario::UnknownKey,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let p = begin(&app, &provider).await;
+            provider.lock().unwrap().scenario = scenario;
+            let resp = callback(
+                &app,
+                &format!("code=bad{i}&state={}", p.state),
+                Some(&p.login_cookie),
+            )
+            .await;
+            assert_eq!(
+                resp.headers()["location"],
+                "/dang-nhap/loi?ma=bad_id_token",
+                "{scenario:?}"
+            );
+            refused(&resp, "bad_id_token");
+        }
+        assert_eq!(
+            app.state.db.session_count().await.unwrap(),
+            0,
+            "no attack left a session"
+        );
+        let failures = app
+            .state
+            .db
+            .audit_rows()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "login" && r.outcome == "failed")
+            .count();
+        assert_eq!(failures, 12, "every refusal is audited");
+        app.cleanup().await;
+    }
+);
+
+both_engines!(sessions_expire_when_idle_and_after_twelve_hours, |engine| {
+    let app = TestApp::spawn(engine).await;
+    let set = |sql: &'static str, at: chrono::DateTime<chrono::Utc>| {
+        let db = app.state.db.clone();
+        async move {
+            dichvucong::with_db!(&db, p => {
+                sqlx::query(sql).bind(at).execute(p).await.unwrap();
+            })
+        }
     };
     let me = |token: String| {
         let app = &app;
@@ -461,17 +469,17 @@ async fn sessions_expire_when_idle_and_after_twelve_hours() {
     // Resident: 30 minutes idle.
     let t = app.session_for(&crate::support::RESIDENT_A).await;
     assert_eq!(me(t.clone()).await.unwrap().idle_timeout_secs, 1800);
-    sqlx::query("UPDATE sessions SET last_seen_at = $1")
-        .bind(chrono::Utc::now() - chrono::Duration::minutes(29))
-        .execute(&pool)
-        .await
-        .unwrap();
+    set(
+        "UPDATE sessions SET last_seen_at = $1",
+        chrono::Utc::now() - chrono::Duration::minutes(29),
+    )
+    .await;
     assert!(me(t.clone()).await.is_some(), "29 minutes idle is fine");
-    sqlx::query("UPDATE sessions SET last_seen_at = $1")
-        .bind(chrono::Utc::now() - chrono::Duration::minutes(31))
-        .execute(&pool)
-        .await
-        .unwrap();
+    set(
+        "UPDATE sessions SET last_seen_at = $1",
+        chrono::Utc::now() - chrono::Duration::minutes(31),
+    )
+    .await;
     assert!(me(t.clone()).await.is_none(), "31 minutes idle ends it");
     assert_eq!(
         app.state.db.session_count().await.unwrap(),
@@ -482,27 +490,26 @@ async fn sessions_expire_when_idle_and_after_twelve_hours() {
     // Staff: 15 minutes idle.
     let t = app.session_for(&crate::support::OFFICER_HOAN_KIEM).await;
     assert_eq!(me(t.clone()).await.unwrap().idle_timeout_secs, 900);
-    sqlx::query("UPDATE sessions SET last_seen_at = $1")
-        .bind(chrono::Utc::now() - chrono::Duration::minutes(16))
-        .execute(&pool)
-        .await
-        .unwrap();
+    set(
+        "UPDATE sessions SET last_seen_at = $1",
+        chrono::Utc::now() - chrono::Duration::minutes(16),
+    )
+    .await;
     assert!(me(t).await.is_none());
 
     // Absolute: 12 hours, however active.
     let t = app.session_for(&crate::support::RESIDENT_B).await;
-    sqlx::query("UPDATE sessions SET created_at = $1")
-        .bind(chrono::Utc::now() - chrono::Duration::hours(12) - chrono::Duration::minutes(1))
-        .execute(&pool)
-        .await
-        .unwrap();
+    set(
+        "UPDATE sessions SET created_at = $1",
+        chrono::Utc::now() - chrono::Duration::hours(12) - chrono::Duration::minutes(1),
+    )
+    .await;
     assert!(me(t).await.is_none());
     app.cleanup().await;
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn disabling_an_account_ends_its_sessions() {
-    let app = TestApp::spawn(Engine::Postgres).await;
+both_engines!(disabling_an_account_ends_its_sessions, |engine| {
+    let app = TestApp::spawn(engine).await;
     let admin = app.session_for(&crate::support::ADMIN).await;
     let officer = app.session_for(&crate::support::OFFICER_HOAN_KIEM).await;
     let staff: Vec<dichvucong::api::session::StaffMember> = app
@@ -538,11 +545,10 @@ async fn disabling_an_account_ends_its_sessions() {
             .any(|r| r.action == "account_disabled")
     );
     app.cleanup().await;
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn logout_from_another_site_is_refused() {
-    let app = TestApp::spawn(Engine::Sqlite).await;
+both_engines!(logout_from_another_site_is_refused, |engine| {
+    let app = TestApp::spawn(engine).await;
     let t = app.session_for(&crate::support::RESIDENT_A).await;
     for (name, value) in [
         ("sec-fetch-site", "cross-site"),
@@ -560,11 +566,10 @@ async fn logout_from_another_site_is_refused() {
     }
     assert_eq!(app.state.db.session_count().await.unwrap(), 1);
     app.cleanup().await;
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_provider_says_try_later() {
-    let app = TestApp::spawn(Engine::Sqlite).await;
+both_engines!(an_unreachable_provider_says_try_later, |engine| {
+    let app = TestApp::spawn(engine).await;
     let resp = app.client.get(app.url("/auth/login")).send().await.unwrap();
     assert_eq!(resp.status(), 303);
     assert_eq!(
@@ -577,14 +582,13 @@ async fn an_unreachable_provider_says_try_later() {
         200
     );
     app.cleanup().await;
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn staff_sessions_use_strict_cookies() {
+both_engines!(staff_sessions_use_strict_cookies, |engine| {
     let provider = start_provider().await;
     let issuer = provider.lock().unwrap().issuer.clone();
     // The provider's person is made administrator by configuration: a staff session.
-    let app = TestApp::spawn_with(Engine::Sqlite, move |c| {
+    let app = TestApp::spawn_with(engine, move |c| {
         c.oidc_issuer = issuer;
         c.bootstrap_admin_cccd = Some("001089012345".into());
     })
@@ -609,11 +613,10 @@ async fn staff_sessions_use_strict_cookies() {
     assert!(me.is_admin && me.staff);
     assert_eq!(me.idle_timeout_secs, 900);
     app.cleanup().await;
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_person_sees_only_their_own_details() {
-    let app = TestApp::spawn(Engine::Postgres).await;
+both_engines!(each_person_sees_only_their_own_details, |engine| {
+    let app = TestApp::spawn(engine).await;
     let a = app.session_for(&crate::support::RESIDENT_A).await;
     let b = app.session_for(&crate::support::RESIDENT_B).await;
     for (token, name, id) in [
@@ -646,11 +649,10 @@ async fn each_person_sees_only_their_own_details() {
     let text = resp.text().await.unwrap();
     assert!(!text.contains("001189012389"), "{text}");
     app.cleanup().await;
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn starting_logins_is_rate_limited() {
-    let (app, _provider) = spawn(Engine::Sqlite).await;
+both_engines!(starting_logins_is_rate_limited, |engine| {
+    let (app, _provider) = spawn(engine).await;
     let limit = dichvucong::server::rate_limit::LOGIN_PER_IP;
     crate::support::clear_of_window_edge(limit.window_secs, 20).await;
     let max = limit.max;
@@ -673,7 +675,7 @@ async fn starting_logins_is_rate_limited() {
             .contains("Quá nhiều lần đăng nhập")
     );
     app.cleanup().await;
-}
+});
 
 crate::both_engines!(
     an_admin_change_without_its_audit_row_does_not_happen,

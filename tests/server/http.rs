@@ -182,31 +182,33 @@ both_engines!(server_functions_refuse_bad_requests_cleanly, |engine| {
     app.cleanup().await;
 });
 
-/// The form pages come with the form bundle; every other page with the smaller main bundle.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn form_pages_get_the_form_bundle_and_other_pages_do_not() {
-    let app = TestApp::spawn(crate::support::Engine::Sqlite).await;
-    for (path, forms) in [
-        ("/thu-tuc/dang-ky-khai-sinh/nop", true),
-        ("/ho-so/00070-261123-0001", true),
-        ("/", false),
-        ("/thu-tuc/dang-ky-khai-sinh", false),
-        ("/ca-nhan", false),
-    ] {
-        let resp = app.client.get(app.url(path)).send().await.unwrap();
-        assert_eq!(resp.status(), 200, "{path}");
-        let csp = header(&resp, "content-security-policy").to_string();
-        let html = resp.text().await.unwrap();
-        assert_eq!(html.contains("/forms/app-"), forms, "{path}");
-        assert!(!html.contains("__TRUNK NONCE__"), "{path}: nonce filled in");
-        let nonce = html
-            .split("nonce=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap();
-        assert!(csp.contains(&format!("'nonce-{nonce}'")), "{path}");
+// The form pages come with the form bundle; every other page with the smaller main bundle.
+both_engines!(
+    form_pages_get_the_form_bundle_and_other_pages_do_not,
+    |engine| {
+        let app = TestApp::spawn(engine).await;
+        for (path, forms) in [
+            ("/thu-tuc/dang-ky-khai-sinh/nop", true),
+            ("/ho-so/00070-261123-0001", true),
+            ("/", false),
+            ("/thu-tuc/dang-ky-khai-sinh", false),
+            ("/ca-nhan", false),
+        ] {
+            let resp = app.client.get(app.url(path)).send().await.unwrap();
+            assert_eq!(resp.status(), 200, "{path}");
+            let csp = header(&resp, "content-security-policy").to_string();
+            let html = resp.text().await.unwrap();
+            assert_eq!(html.contains("/forms/app-"), forms, "{path}");
+            assert!(!html.contains("__TRUNK NONCE__"), "{path}: nonce filled in");
+            let nonce = html
+                .split("nonce=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            assert!(csp.contains(&format!("'nonce-{nonce}'")), "{path}");
+        }
+        app.cleanup().await;
     }
-    app.cleanup().await;
-}
+);

@@ -1,14 +1,14 @@
 //! The server binary as an operator runs it: start, serve, SIGTERM, clean exit.
 
-use crate::support::{Engine, TestDb, repo_path};
+use crate::both_engines;
+use crate::support::{TestDb, repo_path};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_stops_the_server_cleanly() {
+both_engines!(sigterm_stops_the_server_cleanly, |engine| {
     dichvucong::server::install_crypto();
-    let tdb = TestDb::new(Engine::Sqlite).await;
+    let tdb = TestDb::new(engine).await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .env("DVC_SANDBOX", "true")
         .env("DVC_BIND", "127.0.0.1:0")
@@ -75,7 +75,7 @@ async fn sigterm_stops_the_server_cleanly() {
     }
     db.close().await;
     tdb.cleanup().await;
-}
+});
 
 /// The server binary, started as an operator would, with its log read line by line.
 struct ServerProcess {
@@ -395,7 +395,6 @@ async fn assert_consistent(db: &dichvucong::server::db::Db, files: &std::path::P
 
 mod crash {
     use super::*;
-    use crate::both_engines;
     use serde_json::json;
 
     both_engines!(
@@ -696,115 +695,119 @@ mod crash {
     );
 }
 
-/// Outside sandbox mode the server will not run with the sandbox peers' secrets, says which
-/// settings to change without printing them, and logs no secret even at `trace` level.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refuses_sandbox_secrets_outside_sandbox_mode_and_never_logs_a_secret() {
-    use dichvucong::server::config::{SANDBOX_OIDC_CLIENT_SECRET, SANDBOX_PAYMENT_SECRET};
-    dichvucong::server::install_crypto();
-    let tdb = TestDb::new(Engine::Sqlite).await;
-    let server = |secrets: &[(&str, &str)]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_server"));
-        for k in [
-            "DVC_SANDBOX",
-            "DVC_PAYMENT_SECRET",
-            "DVC_OIDC_CLIENT_SECRET",
-            "DVC_DEMO_STAFF",
-        ] {
-            c.env_remove(k);
-        }
-        c.env("DVC_BIND", "127.0.0.1:0")
-            .env("DATABASE_URL", &tdb.url)
-            .env("DVC_DATA", repo_path("data"))
-            .env("DVC_DIST", repo_path("does-not-exist"))
-            .env("RUST_LOG", "trace")
-            .env("NO_COLOR", "1");
-        for (k, v) in secrets {
-            c.env(k, v);
-        }
-        c
-    };
+// Outside sandbox mode the server will not run with the sandbox peers' secrets, says which
+// settings to change without printing them, and logs no secret even at `trace` level.
+both_engines!(
+    refuses_sandbox_secrets_outside_sandbox_mode_and_never_logs_a_secret,
+    |engine| {
+        use dichvucong::server::config::{SANDBOX_OIDC_CLIENT_SECRET, SANDBOX_PAYMENT_SECRET};
+        dichvucong::server::install_crypto();
+        let tdb = TestDb::new(engine).await;
+        let server = |secrets: &[(&str, &str)]| {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_server"));
+            for k in [
+                "DVC_SANDBOX",
+                "DVC_PAYMENT_SECRET",
+                "DVC_OIDC_CLIENT_SECRET",
+                "DVC_DEMO_STAFF",
+            ] {
+                c.env_remove(k);
+            }
+            c.env("DVC_BIND", "127.0.0.1:0")
+                .env("DATABASE_URL", &tdb.url)
+                .env("DVC_DATA", repo_path("data"))
+                .env("DVC_DIST", repo_path("does-not-exist"))
+                .env("RUST_LOG", "trace")
+                .env("NO_COLOR", "1");
+            for (k, v) in secrets {
+                c.env(k, v);
+            }
+            c
+        };
 
-    let out = server(&[]).output().unwrap();
-    assert!(!out.status.success(), "started with the sandbox's secrets");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        said.contains("DVC_PAYMENT_SECRET and DVC_OIDC_CLIENT_SECRET")
-            && said.contains("DVC_SANDBOX"),
-        "{said}"
-    );
-    assert!(!said.contains(SANDBOX_PAYMENT_SECRET) && !said.contains(SANDBOX_OIDC_CLIENT_SECRET));
-    let out = server(&[
-        ("DVC_PAYMENT_SECRET", "real-pay-7c1f"),
-        ("DVC_DEMO_STAFF", ""),
-    ])
-    .output()
-    .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("DVC_OIDC_CLIENT_SECRET"));
-
-    // Real secrets: it starts, and the whole trace log of a few requests holds neither.
-    let (pay, oidc) = ("real-pay-7c1f09d2e4", "real-oidc-51b8aa03c6");
-    let mut child = server(&[
-        ("DVC_PAYMENT_SECRET", pay),
-        ("DVC_OIDC_CLIENT_SECRET", oidc),
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    let mut log = Vec::new();
-    let addr = loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("server did not start with real secrets");
-        let found = line
-            .split("listening on http://")
-            .nth(1)
-            .map(|r| r.split_whitespace().next().unwrap().to_string());
-        log.push(line);
-        if let Some(a) = found {
-            break a;
-        }
-    };
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
+        let out = server(&[]).output().unwrap();
+        assert!(!out.status.success(), "started with the sandbox's secrets");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            said.contains("DVC_PAYMENT_SECRET and DVC_OIDC_CLIENT_SECRET")
+                && said.contains("DVC_SANDBOX"),
+            "{said}"
+        );
+        assert!(
+            !said.contains(SANDBOX_PAYMENT_SECRET) && !said.contains(SANDBOX_OIDC_CLIENT_SECRET)
+        );
+        let out = server(&[
+            ("DVC_PAYMENT_SECRET", "real-pay-7c1f"),
+            ("DVC_DEMO_STAFF", ""),
+        ])
+        .output()
         .unwrap();
-    for path in [
-        "/healthz",
-        "/payments/vnpay/ipn?vnp_TxnRef=x&vnp_SecureHash=00",
-        "/auth/login",
-    ] {
-        let _ = client.get(format!("http://{addr}{path}")).send().await;
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("DVC_OIDC_CLIENT_SECRET"));
+
+        // Real secrets: it starts, and the whole trace log of a few requests holds neither.
+        let (pay, oidc) = ("real-pay-7c1f09d2e4", "real-oidc-51b8aa03c6");
+        let mut child = server(&[
+            ("DVC_PAYMENT_SECRET", pay),
+            ("DVC_OIDC_CLIENT_SECRET", oidc),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(l);
+            }
+        });
+        let mut log = Vec::new();
+        let addr = loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("server did not start with real secrets");
+            let found = line
+                .split("listening on http://")
+                .nth(1)
+                .map(|r| r.split_whitespace().next().unwrap().to_string());
+            log.push(line);
+            if let Some(a) = found {
+                break a;
+            }
+        };
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        for path in [
+            "/healthz",
+            "/payments/vnpay/ipn?vnp_TxnRef=x&vnp_SecureHash=00",
+            "/auth/login",
+        ] {
+            let _ = client.get(format!("http://{addr}{path}")).send().await;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+        log.extend(rx.iter());
+        let mut stderr = String::new();
+        use std::io::Read;
+        let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+        let all = format!("{}\n{stderr}", log.join("\n"));
+        assert!(
+            all.contains("payment notice with a bad signature"),
+            "the trace log was read: {all}"
+        );
+        assert!(
+            !all.contains(pay) && !all.contains(oidc),
+            "a secret in the log"
+        );
+        tdb.cleanup().await;
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
-    log.extend(rx.iter());
-    let mut stderr = String::new();
-    use std::io::Read;
-    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
-    let all = format!("{}\n{stderr}", log.join("\n"));
-    assert!(
-        all.contains("payment notice with a bad signature"),
-        "the trace log was read: {all}"
-    );
-    assert!(
-        !all.contains(pay) && !all.contains(oidc),
-        "a secret in the log"
-    );
-    tdb.cleanup().await;
-}
+);

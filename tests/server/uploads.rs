@@ -4,7 +4,7 @@
 
 use crate::both_engines;
 use crate::filing::{birth_answers, start};
-use crate::support::{Engine, RESIDENT_A, RESIDENT_B, TestApp, repo_path};
+use crate::support::{RESIDENT_A, RESIDENT_B, TestApp, repo_path};
 use dichvucong::domain::upload::CHUNK_BYTES;
 use serde_json::{Value, json};
 
@@ -327,35 +327,36 @@ both_engines!(
     }
 );
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_interrupted_upload_resumes_where_the_server_stands() {
-    let app = TestApp::spawn(Engine::Sqlite).await;
-    let an = app.session_for(&RESIDENT_A).await;
-    let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
-    let draft_id = draft["id"].as_str().unwrap();
-    let photo = big_jpeg(3 * CHUNK_BYTES / 2 * 2);
-    let id = announce(&app, &an, draft_id, "anh.jpg", photo.len()).await;
-    let (status, v) = put(&app, &an, &id, 0, &photo[..CHUNK_BYTES]).await;
-    assert_eq!(status, 200);
-    assert_eq!(v["received"], CHUNK_BYTES);
-    // The phone lost the answer and sends the first piece again: told where the server is.
-    let (status, v) = put(&app, &an, &id, 0, &photo[..CHUNK_BYTES]).await;
-    assert_eq!(status, 409);
-    let at = v["received"].as_u64().unwrap() as usize;
-    assert_eq!(at, CHUNK_BYTES);
-    // It carries on from there.
-    for (i, piece) in photo[at..].chunks(CHUNK_BYTES).enumerate() {
-        let (status, v) = put(&app, &an, &id, at + i * CHUNK_BYTES, piece).await;
-        assert_eq!(status, 200, "{v}");
+both_engines!(
+    an_interrupted_upload_resumes_where_the_server_stands,
+    |engine| {
+        let app = TestApp::spawn(engine).await;
+        let an = app.session_for(&RESIDENT_A).await;
+        let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
+        let draft_id = draft["id"].as_str().unwrap();
+        let photo = big_jpeg(3 * CHUNK_BYTES / 2 * 2);
+        let id = announce(&app, &an, draft_id, "anh.jpg", photo.len()).await;
+        let (status, v) = put(&app, &an, &id, 0, &photo[..CHUNK_BYTES]).await;
+        assert_eq!(status, 200);
+        assert_eq!(v["received"], CHUNK_BYTES);
+        // The phone lost the answer and sends the first piece again: told where the server is.
+        let (status, v) = put(&app, &an, &id, 0, &photo[..CHUNK_BYTES]).await;
+        assert_eq!(status, 409);
+        let at = v["received"].as_u64().unwrap() as usize;
+        assert_eq!(at, CHUNK_BYTES);
+        // It carries on from there.
+        for (i, piece) in photo[at..].chunks(CHUNK_BYTES).enumerate() {
+            let (status, v) = put(&app, &an, &id, at + i * CHUNK_BYTES, piece).await;
+            assert_eq!(status, 200, "{v}");
+        }
+        let stored = std::fs::read(app.files.path().join("stored").join(&id)).unwrap();
+        assert_eq!(stored, photo, "byte for byte");
+        app.cleanup().await;
     }
-    let stored = std::fs::read(app.files.path().join("stored").join(&id)).unwrap();
-    assert_eq!(stored, photo, "byte for byte");
-    app.cleanup().await;
-}
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn abandoned_uploads_and_stray_files_are_swept() {
-    let app = TestApp::spawn(Engine::Sqlite).await;
+both_engines!(abandoned_uploads_and_stray_files_are_swept, |engine| {
+    let app = TestApp::spawn(engine).await;
     let an = app.session_for(&RESIDENT_A).await;
     let draft = start(&app, &an, "dang-ky-khai-sinh", false).await;
     let draft_id = draft["id"].as_str().unwrap().to_string();
@@ -388,70 +389,72 @@ async fn abandoned_uploads_and_stray_files_are_swept() {
     dichvucong::server::uploads::sweep(&app.state).await;
     assert_eq!(stored_files(&app), 0);
     app.cleanup().await;
-}
+});
 
-/// Several server instances share attachments through an S3-compatible bucket: pieces of one
-/// upload may reach different instances, the finished file is one object, nothing stays on
-/// the local disk.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn attachments_in_s3_compatible_storage_across_two_instances() {
-    let s3 = crate::support::S3Server::start().await;
-    let a = TestApp::spawn_with(Engine::Postgres, |c| s3.configure(c)).await;
-    // A second instance on the same database and the same bucket.
-    let db_url = a.state.config.database_url.clone();
-    let b = TestApp::spawn_with(Engine::Sqlite, |c| {
-        s3.configure(c);
-        c.database_url = db_url;
-    })
-    .await;
-    let an = a.session_for(&RESIDENT_A).await;
-    let draft = start(&a, &an, "dang-ky-khai-sinh", false).await;
-    let draft_id = draft["id"].as_str().unwrap();
-    let photo = big_jpeg(CHUNK_BYTES * 2 + 1000);
-    let id = announce(&a, &an, draft_id, "anh.jpg", photo.len()).await;
-    // Pieces alternate between the instances.
-    for (i, piece) in photo.chunks(CHUNK_BYTES).enumerate() {
-        let app = if i % 2 == 0 { &a } else { &b };
-        let (status, v) = put(app, &an, &id, i * CHUNK_BYTES, piece).await;
-        assert_eq!(status, 200, "{v}");
-    }
-    let bucket = s3.client();
-    assert_eq!(
-        bucket.list("stored/").await.unwrap(),
-        [format!("stored/{id}")]
-    );
-    assert!(
-        bucket.list("partial/").await.unwrap().is_empty(),
-        "pieces removed"
-    );
-    assert_eq!(
-        bucket.get(&format!("stored/{id}")).await.unwrap().unwrap(),
-        photo
-    );
-    for app in [&a, &b] {
+// Several server instances share attachments through an S3-compatible bucket: pieces of one
+// upload may reach different instances, the finished file is one object, nothing stays on
+// the local disk.
+both_engines!(
+    attachments_in_s3_compatible_storage_across_two_instances,
+    |engine| {
+        let s3 = crate::support::S3Server::start().await;
+        let a = TestApp::spawn_with(engine, |c| s3.configure(c)).await;
+        // A second instance on the same database and the same bucket.
+        let db_url = a.state.config.database_url.clone();
+        let b = TestApp::spawn_with(engine, |c| {
+            s3.configure(c);
+            c.database_url = db_url;
+        })
+        .await;
+        let an = a.session_for(&RESIDENT_A).await;
+        let draft = start(&a, &an, "dang-ky-khai-sinh", false).await;
+        let draft_id = draft["id"].as_str().unwrap();
+        let photo = big_jpeg(CHUNK_BYTES * 2 + 1000);
+        let id = announce(&a, &an, draft_id, "anh.jpg", photo.len()).await;
+        // Pieces alternate between the instances.
+        for (i, piece) in photo.chunks(CHUNK_BYTES).enumerate() {
+            let app = if i % 2 == 0 { &a } else { &b };
+            let (status, v) = put(app, &an, &id, i * CHUNK_BYTES, piece).await;
+            assert_eq!(status, 200, "{v}");
+        }
+        let bucket = s3.client();
         assert_eq!(
-            std::fs::read_dir(app.files.path()).unwrap().count(),
-            0,
-            "nothing on the local disk"
+            bucket.list("stored/").await.unwrap(),
+            [format!("stored/{id}")]
         );
-        let got = app.get_as(Some(&an), &format!("/files/uploads/{id}")).await;
-        assert_eq!(got.status(), 200);
-        assert_eq!(got.bytes().await.unwrap().to_vec(), photo);
-    }
-    // A refused file leaves nothing in the bucket; a stray object is swept.
-    let mut polyglot = fixture("giay-chung-sinh.jpg");
-    polyglot.splice(2..2, b"\xFF\xFE\x00\x10<script>x</script>".iter().copied());
-    assert!(
-        attach(&a, &an, draft_id, "giay_chung_sinh", "x.jpg", &polyglot)
+        assert!(
+            bucket.list("partial/").await.unwrap().is_empty(),
+            "pieces removed"
+        );
+        assert_eq!(
+            bucket.get(&format!("stored/{id}")).await.unwrap().unwrap(),
+            photo
+        );
+        for app in [&a, &b] {
+            assert_eq!(
+                std::fs::read_dir(app.files.path()).unwrap().count(),
+                0,
+                "nothing on the local disk"
+            );
+            let got = app.get_as(Some(&an), &format!("/files/uploads/{id}")).await;
+            assert_eq!(got.status(), 200);
+            assert_eq!(got.bytes().await.unwrap().to_vec(), photo);
+        }
+        // A refused file leaves nothing in the bucket; a stray object is swept.
+        let mut polyglot = fixture("giay-chung-sinh.jpg");
+        polyglot.splice(2..2, b"\xFF\xFE\x00\x10<script>x</script>".iter().copied());
+        assert!(
+            attach(&a, &an, draft_id, "giay_chung_sinh", "x.jpg", &polyglot)
+                .await
+                .is_err()
+        );
+        bucket
+            .put("stored/deadbeef", b"no row".to_vec())
             .await
-            .is_err()
-    );
-    bucket
-        .put("stored/deadbeef", b"no row".to_vec())
-        .await
-        .unwrap();
-    dichvucong::server::uploads::sweep(&b.state).await;
-    assert_eq!(bucket.list("").await.unwrap(), [format!("stored/{id}")]);
-    b.cleanup().await;
-    a.cleanup().await;
-}
+            .unwrap();
+        dichvucong::server::uploads::sweep(&b.state).await;
+        assert_eq!(bucket.list("").await.unwrap(), [format!("stored/{id}")]);
+        b.cleanup().await;
+        a.cleanup().await;
+    }
+);
