@@ -1,6 +1,7 @@
 //! Everything with I/O. Compiled only with the `ssr` feature, never into the wasm build.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod console;
 pub mod ctx;
@@ -87,6 +88,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         oidc: Arc::default(),
         files,
         hub: notify::Hub::default(),
+        clock: clock::Clock::default(),
     };
     // Uploads a crash cut short after their last piece are finished before serving.
     uploads::finish_interrupted(&state).await;

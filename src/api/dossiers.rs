@@ -70,7 +70,7 @@ pub async fn my_dossier(req: CodeRequest) -> Result<OwnDossier, AppError> {
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
     let row = own_row(&cx, &me.user_id, &req.code).await?;
-    console::own_view(&cx.state, &me.user_id, &row, chrono::Utc::now())
+    console::own_view(&cx.state, &me.user_id, &row, cx.state.clock.now())
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::NotFound)
@@ -149,7 +149,7 @@ async fn resident_change(
     use crate::server::db::workflow::{Change, ChangeError};
     let me = cx.user()?;
     let db = &cx.state.db;
-    let now = chrono::Utc::now();
+    let now = cx.state.clock.now();
     let change = Change {
         dossier: row,
         to: Some(to),
@@ -221,7 +221,7 @@ pub async fn send_supplement(req: CodeRequest) -> Result<OwnDossier, AppError> {
     let to = DossierStatus::SupplementRequested
         .transition(resume, Actor::Resident)
         .map_err(|_| AppError::Conflict)?;
-    let now = chrono::Utc::now();
+    let now = cx.state.clock.now();
     let sets = Sets {
         due_at: Some(console::resumed_due(
             &row,
@@ -310,14 +310,14 @@ pub async fn start_dossier_upload(req: DossierUploadRequest) -> Result<UploadVie
     if req.size > i64::from(max_kb) * 1024 {
         return Err(refuse(Refusal::TooBig.code()));
     }
-    rate_limit::check(db, rate_limit::UPLOADS_PER_USER, &me.user_id).await?;
+    rate_limit::check(&cx.state, rate_limit::UPLOADS_PER_USER, &me.user_id).await?;
     db.create_dossier_upload(
         &me.user_id,
         &row.id,
         &req.slot,
         &sanitize_name(&req.name),
         req.size,
-        chrono::Utc::now(),
+        cx.state.clock.now(),
     )
     .await
     .map_err(|e| cx.internal(e))
@@ -368,7 +368,7 @@ pub async fn mark_read(req: ReadUpTo) -> Result<(), AppError> {
     let me = cx.user()?;
     cx.state
         .db
-        .mark_notifications_read(&me.user_id, req.seq, chrono::Utc::now())
+        .mark_notifications_read(&me.user_id, req.seq, cx.state.clock.now())
         .await
         .map_err(|e| cx.internal(e))?;
     Ok(())

@@ -50,7 +50,7 @@ pub async fn start_filing(req: StartRequest) -> Result<Draft, AppError> {
         birth_date: user.birthdate.map(|d| d.format("%Y-%m-%d").to_string()),
     };
     let answers = procedure.form.prefill(&profile);
-    db.create_draft(&me.user_id, &procedure.code, &answers, chrono::Utc::now())
+    db.create_draft(&me.user_id, &procedure.code, &answers, cx.state.clock.now())
         .await
         .map_err(|e| cx.internal(e))
 }
@@ -94,10 +94,10 @@ pub async fn save_draft(req: SaveRequest) -> Result<Saved, AppError> {
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
-    rate_limit::check(&cx.state.db, rate_limit::DRAFT_SAVES_PER_USER, &me.user_id).await?;
+    rate_limit::check(&cx.state, rate_limit::DRAFT_SAVES_PER_USER, &me.user_id).await?;
     cx.state
         .db
-        .save_draft(&me.user_id, &req.id, &req.answers, chrono::Utc::now())
+        .save_draft(&me.user_id, &req.id, &req.answers, cx.state.clock.now())
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::NotFound)
@@ -167,7 +167,7 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
     {
         return Ok(code);
     }
-    rate_limit::check(db, rate_limit::SUBMIT_PER_USER, &me.user_id).await?;
+    rate_limit::check(&cx.state, rate_limit::SUBMIT_PER_USER, &me.user_id).await?;
     let Some(draft) = db
         .draft(&me.user_id, &req.draft_id)
         .await
@@ -189,7 +189,7 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::NotFound)?;
     let units = db.units().await.map_err(|e| cx.internal(e))?;
-    let now = chrono::Utc::now();
+    let now = cx.state.clock.now();
     let local = to_local(now);
     let unit_exists = |c: &str| units.iter().any(|u| u.code == c);
     let vctx = Ctx {
@@ -339,8 +339,8 @@ pub async fn start_payment(req: DossierCodeReq) -> Result<String, AppError> {
             (dossier.fee_vnd, "fee")
         }
     };
-    rate_limit::check(db, rate_limit::PAYMENTS_PER_USER, &me.user_id).await?;
-    let now = chrono::Utc::now();
+    rate_limit::check(&cx.state, rate_limit::PAYMENTS_PER_USER, &me.user_id).await?;
+    let now = cx.state.clock.now();
     // A second tab (or a second tap) pays the same order rather than opening another one, as
     // long as the order's page leaves a few minutes to pay.
     let live_since = now - chrono::Duration::minutes(crate::server::payment::PAGE_MINUTES - 3);

@@ -42,7 +42,7 @@ pub async fn ward_console(req: ConsoleRequest) -> Result<Console, AppError> {
     .await?;
     let me = cx.user()?;
     let db = &cx.state.db;
-    let now = chrono::Utc::now();
+    let now = cx.state.clock.now();
     let queue = match req.queue.as_str() {
         "" => None,
         s => Some(Queue::from_slug(s).ok_or_else(|| AppError::field("queue", "unknown"))?),
@@ -113,7 +113,7 @@ pub async fn ward_dossier_view(req: WardDossier) -> Result<StaffDossier, AppErro
     console::audit_staff(db, me, &row, "view", None)
         .await
         .map_err(|e| cx.internal(e))?;
-    console::staff_view(&cx.state, me, &row, chrono::Utc::now())
+    console::staff_view(&cx.state, me, &row, cx.state.clock.now())
         .await
         .map_err(|e| cx.internal(e))
 }
@@ -137,7 +137,7 @@ pub async fn ward_act(req: ActRequest) -> Result<StaffDossier, AppError> {
     use crate::server::{console, ctx};
     let cx = ctx::request().await?;
     let row = console::ward_dossier(&cx, &req.unit, &req.code, req.act.name()).await?;
-    let now = chrono::Utc::now();
+    let now = cx.state.clock.now();
     console::staff_act(&cx, &row, &req.act, now).await?;
     let me = cx.user()?;
     let db = &cx.state.db;
@@ -202,7 +202,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
     {
         return Ok(code);
     }
-    rate_limit::check(db, rate_limit::SUBMIT_PER_USER, &me.user_id).await?;
+    rate_limit::check(&cx.state, rate_limit::SUBMIT_PER_USER, &me.user_id).await?;
     let mut errors = Vec::new();
     let cccd = match Cccd::parse(&req.cccd) {
         Ok(c) => Some(c.as_str().to_string()),
@@ -231,7 +231,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
         .map_err(|e| cx.internal(e))?
         .ok_or_else(|| AppError::field("slug", "unknown"))?;
     let units = db.units().await.map_err(|e| cx.internal(e))?;
-    let now = chrono::Utc::now();
+    let now = cx.state.clock.now();
     let local = to_local(now);
     let unit_exists = |c: &str| units.iter().any(|u| u.code == c);
     let vctx = Ctx {

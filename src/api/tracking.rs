@@ -20,8 +20,8 @@ pub async fn track_dossier(query: TrackQuery) -> Result<TrackResult, AppError> {
     let per_ip = rate_limit::TRACK_PER_IP.scaled(scale);
     // The per-code limit guards one dossier's 4-digit suffix; only a load test lifts it.
     let per_code = rate_limit::TRACK_PER_CODE.scaled(if scale >= 1000 { scale } else { 1 });
-    rate_limit::check(&cx.state.db, per_ip, &ip).await?;
-    rate_limit::check(&cx.state.db, per_code, &code.to_string()).await?;
+    rate_limit::check(&cx.state, per_ip, &ip).await?;
+    rate_limit::check(&cx.state, per_code, &code.to_string()).await?;
     cx.state
         .db
         .track_dossier(&code, &suffix)

@@ -68,7 +68,7 @@ pub async fn start_upload(req: UploadRequest) -> Result<UploadView, AppError> {
     if already >= slot.max_files as usize {
         return Err(refuse("too_many_files"));
     }
-    rate_limit::check(db, rate_limit::UPLOADS_PER_USER, &me.user_id).await?;
+    rate_limit::check(&cx.state, rate_limit::UPLOADS_PER_USER, &me.user_id).await?;
     let name = sanitize_name(&req.name);
     db.create_upload(
         &NewUpload {
@@ -78,7 +78,7 @@ pub async fn start_upload(req: UploadRequest) -> Result<UploadView, AppError> {
             name: &name,
             size: req.size,
         },
-        chrono::Utc::now(),
+        cx.state.clock.now(),
     )
     .await
     .map_err(|e| cx.internal(e))

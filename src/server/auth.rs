@@ -220,7 +220,7 @@ pub async fn login(
 ) -> Response {
     use crate::server::rate_limit;
     let per_ip = rate_limit::LOGIN_PER_IP.scaled(state.config.address_limit_scale.max(1));
-    match rate_limit::check(&state.db, per_ip, &peer.ip().to_string()).await {
+    match rate_limit::check(&state, per_ip, &peer.ip().to_string()).await {
         Ok(()) => {}
         Err(AppError::RateLimited { retry_after }) => return too_many_logins(retry_after),
         Err(_) => return redirect_with_error("internal"),

@@ -1,6 +1,7 @@
 //! Rate limits, counted in the database so that every server instance shares them.
 
 use crate::api::AppError;
+use crate::server::AppState;
 use crate::server::db::Db;
 use chrono::Utc;
 
@@ -66,6 +67,11 @@ pub const PAYMENTS_PER_USER: Limit = Limit {
 };
 
 impl Limit {
+    /// The counter's name for `key` (a person's id, an address, a dossier code).
+    pub fn bucket(self, key: &str) -> String {
+        format!("{}:{key}", self.name)
+    }
+
     /// The same limit with `factor` times the allowance (load tests from one address).
     pub fn scaled(self, factor: u32) -> Limit {
         Limit {
@@ -75,11 +81,13 @@ impl Limit {
     }
 }
 
-/// Counts a hit on `limit` for `key`; `RateLimited` once the window is full.
-pub async fn check(db: &Db, limit: Limit, key: &str) -> Result<(), AppError> {
-    let bucket = format!("{}:{key}", limit.name);
-    match db
-        .rate_limit_hit(&bucket, limit.window_secs, Utc::now())
+/// Counts a hit on `limit` for `key` at the server's time; `RateLimited` (with the seconds
+/// until the window ends) once the window is full.
+pub async fn check(state: &AppState, limit: Limit, key: &str) -> Result<(), AppError> {
+    let bucket = limit.bucket(key);
+    match state
+        .db
+        .rate_limit_hit(&bucket, limit.window_secs, state.clock.now())
         .await
     {
         Ok((hits, _)) if hits <= limit.max => Ok(()),

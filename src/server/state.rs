@@ -24,4 +24,7 @@ pub struct AppState {
     pub calendar: Arc<crate::domain::calendar::Calendar>,
     /// Notification wake-ups and live streams.
     pub hub: crate::server::notify::Hub,
+    /// Now, as server functions, rate limits and the sweeps see it (tests move it forward;
+    /// sign-in sessions keep the system clock).
+    pub clock: crate::server::clock::Clock,
 }

@@ -544,11 +544,14 @@ pub fn spawn_sweeper(state: AppState) {
     });
 }
 
-/// One sweep: uploads a crash left unfinished, rows nobody can use any more, and files no
-/// row knows.
+/// One sweep: uploads a crash left unfinished, drafts past their thirty days, rows nobody
+/// can use any more (those expired drafts' files among them), and files no row knows.
 pub async fn sweep(state: &AppState) {
     finish_interrupted(state).await;
-    match state.db.take_orphan_uploads(chrono::Utc::now()).await {
+    if let Err(e) = state.db.sweep_drafts(state.clock.now()).await {
+        tracing::warn!(error = %e, "draft sweep failed");
+    }
+    match state.db.take_orphan_uploads(state.clock.now()).await {
         Ok(ids) => {
             for id in ids {
                 state.files.remove(&id).await;
@@ -560,8 +563,5 @@ pub async fn sweep(state: &AppState) {
         if matches!(state.db.upload_exists(&id).await, Ok(false)) {
             state.files.remove(&id).await;
         }
-    }
-    if let Err(e) = state.db.sweep_drafts(chrono::Utc::now()).await {
-        tracing::warn!(error = %e, "draft sweep failed");
     }
 }

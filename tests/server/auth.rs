@@ -654,7 +654,7 @@ both_engines!(each_person_sees_only_their_own_details, |engine| {
 both_engines!(starting_logins_is_rate_limited, |engine| {
     let (app, _provider) = spawn(engine).await;
     let limit = dichvucong::server::rate_limit::LOGIN_PER_IP;
-    crate::support::clear_of_window_edge(limit.window_secs, 20).await;
+    crate::support::at_window_start(&app, limit.window_secs);
     let max = limit.max;
     for i in 0..max {
         let resp = app.client.get(app.url("/auth/login")).send().await.unwrap();

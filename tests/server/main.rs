@@ -11,6 +11,7 @@ mod db;
 mod filing;
 mod http;
 mod lifecycle;
+mod limits;
 mod mail;
 mod payments;
 mod smtp_sink;

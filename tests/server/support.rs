@@ -358,14 +358,14 @@ pub const ADMIN: Person = Person {
     login_minutes_ago: 1,
 };
 
-/// Waits until at least `margin_secs` remain in the current fixed rate-limit window, so that a
-/// burst of requests in a test cannot straddle two windows.
-pub async fn clear_of_window_edge(window_secs: i64, margin_secs: i64) {
-    let now = chrono::Utc::now().timestamp();
-    let left = window_secs - now.rem_euclid(window_secs);
-    if left < margin_secs {
-        tokio::time::sleep(std::time::Duration::from_secs((left + 1) as u64)).await;
-    }
+/// Moves the server's clock to the start of a fresh fixed rate-limit window, so that a burst
+/// of requests in a test cannot straddle two windows.
+pub fn at_window_start(app: &TestApp, window_secs: i64) {
+    let now = app.state.clock.now();
+    let into = now.timestamp().rem_euclid(window_secs);
+    app.state
+        .clock
+        .advance(chrono::Duration::seconds(window_secs - into));
 }
 
 /// Signs a person in directly against a database (user + session rows) and returns the

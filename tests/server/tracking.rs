@@ -111,7 +111,7 @@ both_engines!(guessing_a_suffix_is_rate_limited, |engine| {
     let app = TestApp::spawn(engine).await;
     insert_dossier(&app.state.db, "00004-261123-0007", "5555", 1).await;
     let limit = dichvucong::server::rate_limit::TRACK_PER_CODE;
-    crate::support::clear_of_window_edge(limit.window_secs, 20).await;
+    crate::support::at_window_start(&app, limit.window_secs);
     let max = limit.max;
     for i in 0..max {
         let resp = app
