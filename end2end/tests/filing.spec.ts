@@ -57,13 +57,27 @@ test("a parent registers a birth from the catalogue to the PDF receipt", async (
   await expect(applicant.getByLabel("Số định danh cá nhân")).toHaveValue("001089012345");
   await expect(applicant.getByLabel("Ngày, tháng, năm sinh")).toHaveValue("1989-03-14");
   await expect(applicant.getByRole("radio", { name: "Nam" })).toBeChecked();
+  // VNeID's own data is shown, not edited; the contact details and the address it gave are
+  // filled in and can be changed.
+  await expect(applicant.getByLabel("Họ, chữ đệm và tên")).toHaveAttribute("readonly", "");
+  await expect(applicant.getByLabel("Ngày, tháng, năm sinh")).toHaveAttribute("readonly", "");
+  await expect(applicant.getByRole("radio", { name: "Nam" })).toBeDisabled();
+  await expect(applicant.getByText("Theo dữ liệu định danh điện tử VNeID; không sửa được tại đây.", { exact: false })).toBeVisible();
+  await expect(page.getByLabel("Số điện thoại")).toHaveValue("0912345678");
+  await expect(page.getByLabel("Số điện thoại")).toHaveAccessibleDescription(/Điền sẵn từ VNeID/);
+  const prefilledHome = page.getByRole("group", { name: "Nơi cư trú" });
+  await expect(prefilledHome.getByLabel("Số nhà, ngõ, đường phố, thôn, xóm")).toHaveValue("Số 12 phố Hàng Bạc");
+  await expect(prefilledHome.getByText("Điền sẵn từ VNeID; bạn có thể sửa nếu cần.")).toBeVisible();
+  await expectNoAxeViolations(page);
   // A mistake is explained in a summary and next to the field, and the link leads to it.
   await page.getByRole("radio", { name: "Cha", exact: true }).check();
   await page.getByLabel("Số điện thoại").fill("12345");
+  // Changed, the number is the resident's own: no longer marked as from VNeID.
+  await expect(page.getByLabel("Số điện thoại")).not.toHaveAccessibleDescription(/Điền sẵn từ VNeID/);
   await page.getByRole("button", { name: "Tiếp tục" }).click();
   const summary = page.getByRole("alert").filter({ hasText: "Có lỗi cần sửa" });
   await expect(summary).toBeVisible();
-  await expect(summary.getByRole("link")).toHaveCount(2);
+  await expect(summary.getByRole("link")).toHaveCount(1);
   await summary.getByRole("link", { name: /Số điện thoại gồm 10 hoặc 11 chữ số/ }).click();
   await expect(page.getByLabel("Số điện thoại")).toBeFocused();
   await expect(page.getByLabel("Số điện thoại")).toHaveAttribute("aria-invalid", "true");

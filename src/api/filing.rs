@@ -20,7 +20,6 @@ pub struct StartRequest {
 /// Opens the caller's latest draft of a procedure, or a new one prefilled from their identity.
 #[server(endpoint = "filing/start", input = Json)]
 pub async fn start_filing(req: StartRequest) -> Result<Draft, AppError> {
-    use crate::domain::form::Profile;
     use crate::server::{ctx, policy::Action};
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
@@ -31,28 +30,57 @@ pub async fn start_filing(req: StartRequest) -> Result<Draft, AppError> {
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::NotFound)?;
+    let from_identity = procedure
+        .form
+        .prefill(&identity_profile(&cx, &me.user_id).await?);
     if !req.fresh
         && let Some(d) = db
             .latest_draft(&me.user_id, &procedure.code)
             .await
             .map_err(|e| cx.internal(e))?
     {
-        return Ok(d);
+        return Ok(Draft { from_identity, ..d });
     }
+    let d = db
+        .create_draft(
+            &me.user_id,
+            &procedure.code,
+            &from_identity,
+            cx.state.clock.now(),
+        )
+        .await
+        .map_err(|e| cx.internal(e))?;
+    Ok(Draft { from_identity, ..d })
+}
+
+/// What the identity provider gave at the caller's last login, as forms are prefilled from it.
+#[cfg(feature = "ssr")]
+async fn identity_profile(
+    cx: &crate::server::ctx::RequestCtx,
+    user_id: &str,
+) -> Result<crate::domain::form::Profile, AppError> {
+    let db = &cx.state.db;
     let user = db
-        .user(&me.user_id)
+        .user(user_id)
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::Unauthenticated)?;
-    let profile = Profile {
+    let (email, phone) = db.user_contact(user_id).await.map_err(|e| cx.internal(e))?;
+    let address = match &user.address {
+        Some(a) => {
+            let units = db.units().await.map_err(|e| cx.internal(e))?;
+            crate::domain::catalog::split_hanoi_address(a, &units)
+        }
+        None => None,
+    };
+    Ok(crate::domain::form::Profile {
         name: user.name,
         id_number: user.cccd,
         birth_date: user.birthdate.map(|d| d.format("%Y-%m-%d").to_string()),
-    };
-    let answers = procedure.form.prefill(&profile);
-    db.create_draft(&me.user_id, &procedure.code, &answers, cx.state.clock.now())
-        .await
-        .map_err(|e| cx.internal(e))
+        address,
+        phone,
+        email,
+    })
 }
 
 /// A draft by id.
@@ -69,12 +97,24 @@ pub async fn get_draft(req: DraftId) -> Result<Draft, AppError> {
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
-    cx.state
-        .db
+    let db = &cx.state.db;
+    let draft = db
         .draft(&me.user_id, &req.id)
         .await
         .map_err(|e| cx.internal(e))?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    let procedure = db
+        .procedure_by_slug(&draft.procedure_slug)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)?;
+    let from_identity = procedure
+        .form
+        .prefill(&identity_profile(&cx, &me.user_id).await?);
+    Ok(Draft {
+        from_identity,
+        ..draft
+    })
 }
 
 /// New answers for a draft.
@@ -207,7 +247,16 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
             .filter(|u| u.slot == slot && u.complete)
             .count()
     };
-    let missing = check_documents(&procedure.form, &draft.answers, &files);
+    let mut missing = check_documents(&procedure.form, &draft.answers, &files);
+    // Name, ID number and birth date are the identity provider's, not the form's to change.
+    let from_identity = procedure
+        .form
+        .prefill(&identity_profile(&cx, &me.user_id).await?);
+    missing.extend(
+        procedure
+            .form
+            .check_identity(&draft.answers, &from_identity),
+    );
     let fields = match checked {
         Ok(clean) if missing.is_empty() => Ok(clean),
         Ok(_) => Err(missing),

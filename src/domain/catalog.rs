@@ -357,6 +357,34 @@ impl Unit {
     }
 }
 
+/// Splits a one-line address ("Số 12 phố Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội", as
+/// the identity provider gives it) into the Hà Nội commune-level unit it names and the street
+/// line before it. `None` when no part is one of `units` or the address is in another province.
+pub fn split_hanoi_address(formatted: &str, units: &[Unit]) -> Option<(String, String)> {
+    let formatted = crate::domain::text::nfc(formatted);
+    let parts: Vec<&str> = formatted
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let (at, unit) = parts.iter().enumerate().find_map(|(i, p)| {
+        let p = p.to_lowercase();
+        units
+            .iter()
+            .find(|u| u.full_name_vi().to_lowercase() == p)
+            .map(|u| (i, u))
+    })?;
+    // What follows the unit is the province: Hà Nội, or nothing.
+    let province_ok = parts[at + 1..].iter().all(|p| {
+        let p = crate::domain::text::fold(p);
+        p.contains("ha noi") || p == "viet nam" || p == "vietnam"
+    });
+    if !province_ok {
+        return None;
+    }
+    Some((unit.code.clone(), parts[..at].join(", ")))
+}
+
 /// Maximum length of a catalogue search, in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
 
@@ -423,6 +451,55 @@ impl CatalogQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hanoi_address_splits_into_its_ward_and_street() {
+        let units = [
+            Unit {
+                code: "00070".into(),
+                name: "Hoàn Kiếm".into(),
+                kind: UnitKind::Phuong,
+            },
+            Unit {
+                code: "00004".into(),
+                name: "Ba Đình".into(),
+                kind: UnitKind::Phuong,
+            },
+            Unit {
+                code: "09999".into(),
+                name: "Sóc Sơn".into(),
+                kind: UnitKind::Xa,
+            },
+        ];
+        let split = |s: &str| split_hanoi_address(s, &units);
+        let got = |code: &str, street: &str| Some((code.to_string(), street.to_string()));
+        for (input, want) in [
+            (
+                "Số 12 phố Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội",
+                got("00070", "Số 12 phố Hàng Bạc"),
+            ),
+            (
+                "Ngõ 5, số 3 Đội Cấn, phường Ba Đình, TP. Hà Nội, Việt Nam",
+                got("00004", "Ngõ 5, số 3 Đội Cấn"),
+            ),
+            // Decomposed diacritics, as some systems send them.
+            (
+                "Thôn Đông, Xa\u{303} Sóc Sơn, Hà Nội",
+                got("09999", "Thôn Đông"),
+            ),
+            ("Phường Hoàn Kiếm, Hà Nội", got("00070", "")),
+            (
+                "Số 1 Lý Thái Tổ, Phường Hoàn Kiếm",
+                got("00070", "Số 1 Lý Thái Tổ"),
+            ),
+            // Another province, or no ward of the list: nothing to prefill.
+            ("Số 2 Trần Phú, Phường Ba Đình, Tỉnh Thanh Hóa", None),
+            ("Số 9 phố Huế, Quận Hai Bà Trưng, Hà Nội", None),
+            ("", None),
+        ] {
+            assert_eq!(split(input), want, "{input}");
+        }
+    }
 
     #[test]
     fn query_validation_table() {

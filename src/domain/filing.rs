@@ -63,6 +63,10 @@ pub struct Draft {
     pub updated_at: DateTime<Utc>,
     /// Deleted after this unless changed again.
     pub expires_at: DateTime<Utc>,
+    /// What the identity provider gives for the form's prefilled fields now (shown as "from
+    /// VNeID"; the fields it may not change are read-only).
+    #[serde(default)]
+    pub from_identity: Answers,
 }
 
 /// One line of "my drafts".

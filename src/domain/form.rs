@@ -201,6 +201,26 @@ pub enum Prefill {
     Sex,
     /// The whole person (for a person field).
     Me,
+    /// The permanent address (for an address field), when it is in Hà Nội.
+    Address,
+    /// The phone number.
+    Phone,
+    /// The e-mail address.
+    Email,
+}
+
+impl Prefill {
+    /// Whether the resident may change a value the identity provider gave. Name, ID number,
+    /// date of birth and sex come from the national population database and are used as they
+    /// are (Decree 104/2022/NĐ-CP: residents are not asked again for what the database holds,
+    /// and a wrong entry is corrected there, not on a form); address and contact details may
+    /// differ from the filing's needs, so they are only a starting point.
+    pub fn locked(self) -> bool {
+        matches!(
+            self,
+            Prefill::Name | Prefill::IdNumber | Prefill::BirthDate | Prefill::Sex | Prefill::Me
+        )
+    }
 }
 
 /// A document the resident uploads.
@@ -369,6 +389,13 @@ pub struct Profile {
     pub id_number: Option<String>,
     /// Date of birth `YYYY-MM-DD`.
     pub birth_date: Option<String>,
+    /// Permanent address split into a Hà Nội commune-level unit code and the street line
+    /// (`None` outside Hà Nội or when the provider gave none).
+    pub address: Option<(String, String)>,
+    /// Phone number, normalised.
+    pub phone: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
 }
 
 impl FormDef {
@@ -475,10 +502,49 @@ impl FormDef {
                     }
                     Some(Value::Object(p))
                 }
+                Some(Prefill::Address) => me.address.as_ref().map(|(unit, street)| {
+                    let mut a = Map::new();
+                    a.insert("unit".into(), unit.clone().into());
+                    if !street.is_empty() {
+                        a.insert("street".into(), street.clone().into());
+                    }
+                    Value::Object(a)
+                }),
+                Some(Prefill::Phone) => me.phone.clone().map(Value::from),
+                Some(Prefill::Email) => me.email.clone().map(Value::from),
                 None => None,
             };
             if let Some(v) = v {
                 out.insert(f.id.clone(), v);
+            }
+        }
+        out
+    }
+
+    /// The answers that differ from what the identity provider gave for a field the resident
+    /// may not change (`from_identity` as [`FormDef::prefill`] made it): one `from_identity`
+    /// error per differing value. A value the provider did not give is the resident's to fill.
+    pub fn check_identity(&self, answers: &Answers, from_identity: &Answers) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        for (_, f) in self.fields() {
+            if !f.prefill.is_some_and(Prefill::locked) {
+                continue;
+            }
+            let Some(given) = from_identity.get(&f.id) else {
+                continue;
+            };
+            let answer = answers.get(&f.id);
+            match (given, answer) {
+                (Value::Object(g), a) => {
+                    let a = a.and_then(Value::as_object);
+                    for (k, v) in g {
+                        if a.and_then(|a| a.get(k)) != Some(v) {
+                            out.push(FieldError::new(format!("{}.{k}", f.id), "from_identity"));
+                        }
+                    }
+                }
+                (g, a) if a != Some(g) => out.push(FieldError::new(&f.id, "from_identity")),
+                _ => {}
             }
         }
         out
@@ -632,6 +698,9 @@ fn check_field(f: &Field, top: &[&Field], local: &[&Field]) -> Result<(), String
                 && o.options.iter().any(|c| c.value == "female")
         }
         Some(Prefill::Me) => f.kind == Kind::Person,
+        Some(Prefill::Address) => f.kind == Kind::Address,
+        Some(Prefill::Phone) => f.kind == Kind::Phone,
+        Some(Prefill::Email) => f.kind == Kind::Email,
     };
     if !prefill_ok {
         return Err(format!("{}: prefill does not fit the field type", f.id));
@@ -1728,10 +1797,88 @@ mod tests {
             name: "Trần Thị Mai".into(),
             id_number: Some("001191012346".into()),
             birth_date: Some("1991-03-02".into()),
+            ..Profile::default()
         });
         assert_eq!(a["id"], "001191012346");
         assert_eq!(a["mother"]["sex"], "female", "sex read from the ID number");
         assert_eq!(a["mother"]["birth_date"], "1991-03-02");
+    }
+
+    #[test]
+    fn address_and_contact_details_prefill_and_only_identity_is_locked() {
+        let mut form = every_type();
+        let kind_of = |form: &FormDef, k: Kind| {
+            form.sections
+                .iter()
+                .enumerate()
+                .flat_map(|(si, s)| {
+                    s.fields
+                        .iter()
+                        .enumerate()
+                        .map(move |(fi, f)| (si, fi, f.kind))
+                })
+                .find(|(_, _, kind)| *kind == k)
+                .map(|(si, fi, _)| (si, fi))
+                .unwrap()
+        };
+        for (k, p) in [
+            (Kind::Address, Prefill::Address),
+            (Kind::Phone, Prefill::Phone),
+            (Kind::Email, Prefill::Email),
+            (Kind::Person, Prefill::Me),
+        ] {
+            let (si, fi) = kind_of(&form, k);
+            form.sections[si].fields[fi].prefill = Some(p);
+        }
+        form.check().unwrap();
+        let me = Profile {
+            name: "Nguyễn Văn An".into(),
+            id_number: Some("001089012345".into()),
+            birth_date: Some("1989-03-14".into()),
+            address: Some(("00070".into(), "Số 12 phố Hàng Bạc".into())),
+            phone: Some("0912345678".into()),
+            email: Some("an@example.vn".into()),
+        };
+        let given = form.prefill(&me);
+        let field = |k: Kind| {
+            let (si, fi) = kind_of(&form, k);
+            form.sections[si].fields[fi].id.clone()
+        };
+        let (home, phone, email, person) = (
+            field(Kind::Address),
+            field(Kind::Phone),
+            field(Kind::Email),
+            field(Kind::Person),
+        );
+        assert_eq!(
+            given[&home],
+            serde_json::json!({ "unit": "00070", "street": "Số 12 phố Hàng Bạc" })
+        );
+        assert_eq!(given[&phone], "0912345678");
+        assert_eq!(given[&email], "an@example.vn");
+        assert!(form.check_identity(&given, &given).is_empty());
+        // Contact details and the address are the resident's to change; the person is not.
+        let mut answers = given.clone();
+        answers.insert(phone, "0987654321".into());
+        answers.insert(
+            home,
+            serde_json::json!({ "unit": "00004", "street": "Số 5 Đội Cấn" }),
+        );
+        answers[&person]["name"] = "Nguyễn Văn Ân".into();
+        answers[&person]
+            .as_object_mut()
+            .unwrap()
+            .remove("birth_date");
+        let errors = form.check_identity(&answers, &given);
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [format!("{person}.birth_date"), format!("{person}.name")]
+        );
+        assert!(errors.iter().all(|e| e.code == "from_identity"));
+        // Nothing given, nothing checked.
+        assert!(form.check_identity(&answers, &Answers::new()).is_empty());
+        assert!(Prefill::Me.locked() && !Prefill::Address.locked() && !Prefill::Phone.locked());
     }
 
     #[test]

@@ -553,9 +553,12 @@ async fn complete_login(
         .email()
         .map(|e| e.as_str().trim().to_string())
         .filter(|e| e.len() <= 254 && e.contains('@') && !e.contains(['\r', '\n']));
+    let phone = claims
+        .phone_number()
+        .and_then(|p| crate::domain::form::normalize_phone(p.as_str()));
     state
         .db
-        .set_user_email(&user.id, email.as_deref())
+        .set_user_contact(&user.id, email.as_deref(), phone.as_deref())
         .await
         .map_err(|_| CallbackError::Internal)?;
     if let Some(cccd) = &user.cccd {

@@ -147,6 +147,7 @@ pub fn field_message(t: &Messages, e: &FieldError) -> &'static str {
         "not_a_number" => t.field_not_a_number,
         "invalid_choice" => t.field_invalid_choice,
         "phone_format" => t.field_phone_format,
+        "from_identity" => t.field_from_identity,
         "email_format" => t.field_email_format,
         "unknown_unit" => t.field_unknown_unit,
         "too_many" => t.field_too_many,

@@ -111,7 +111,9 @@ async fn token(
         "iss": st.issuer, "sub": "attacker-test-subject", "aud": "dichvucong",
         "iat": now, "exp": now + 600, "auth_time": now, "nonce": st.nonce,
         "acr": "urn:vn:vneid:loa:2", "name": "Nguyễn Văn An", "cccd": "001089012345",
-        "birthdate": "1989-03-14", "address": { "formatted": "Phường Hoàn Kiếm, Hà Nội" },
+        "birthdate": "1989-03-14",
+        "address": { "formatted": "Số 12 phố Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội" },
+        "phone_number": "+84 912 345 678", "email": "an.nguyen@example.vn",
         "dependents": [
             { "cccd": "001315000777", "name": "Nguyễn Gia Hân", "birthdate": "2015-06-01", "relationship": "con" },
             { "cccd": "not-an-id", "name": "Dropped" },
@@ -715,6 +717,92 @@ crate::both_engines!(
             staff.iter().all(|s| s.name != "Trần Thị Bình"),
             "the role was not granted"
         );
+        app.cleanup().await;
+    }
+);
+
+both_engines!(
+    a_form_opens_with_the_address_phone_and_email_the_provider_gave,
+    |engine| {
+        let (app, provider) = spawn(engine).await;
+        let p = begin(&app, &provider).await;
+        let resp = callback(
+            &app,
+            &format!("code=c9&state={}", p.state),
+            Some(&p.login_cookie),
+        )
+        .await;
+        assert_eq!(resp.status(), 303);
+        let token = set_cookie_value(&resp, SESSION_COOKIE).unwrap();
+        let call = |path: &'static str, body: Value| {
+            let (app, token) = (&app, token.clone());
+            async move {
+                let r = app.call_as(Some(&token), path, body).await;
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let (status, draft) = call(
+            "/api/filing/start",
+            json!({ "req": { "slug": "dang-ky-khai-sinh", "fresh": true } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{draft}");
+        let a = &draft["answers"];
+        assert_eq!(a["phone"], "0912345678", "normalised");
+        assert_eq!(a["email"], "an.nguyen@example.vn");
+        assert_eq!(
+            a["residence"],
+            json!({ "unit": "00070", "street": "Số 12 phố Hàng Bạc" })
+        );
+        assert_eq!(a["applicant"]["birth_date"], "1989-03-14");
+        assert_eq!(
+            draft["from_identity"], *a,
+            "every prefilled value is marked as VNeID's"
+        );
+        // Reopened, the draft still says what came from the provider.
+        let id = draft["id"].as_str().unwrap().to_string();
+        let (_, again) = call("/api/filing/draft", json!({ "req": { "id": id } })).await;
+        assert_eq!(again["from_identity"]["phone"], "0912345678");
+
+        // The contact details and the address are the resident's to change; the applicant's
+        // identity is not.
+        let mut answers = crate::filing::birth_answers();
+        answers["phone"] = json!("0987 654 321");
+        answers["residence"] = json!({ "unit": "00004", "street": "Số 5 phố Đội Cấn" });
+        answers["applicant"]["birth_date"] = json!("1989-05-01");
+        let (status, _) = call(
+            "/api/filing/save",
+            json!({ "req": { "id": id, "answers": answers } }),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let attached = crate::uploads::attach(
+            &app,
+            &token,
+            &id,
+            "giay_chung_sinh",
+            "a.jpg",
+            &crate::uploads::fixture("giay-chung-sinh.jpg"),
+        )
+        .await;
+        assert!(attached.is_ok());
+        let submit =
+            json!({ "req": { "draft_id": id, "idempotency_key": draft["idempotency_key"] } });
+        let (status, v) = call("/api/filing/submit", submit.clone()).await;
+        assert_eq!(status, 422, "{v}");
+        let fields = v["Validation"]["fields"].as_array().unwrap();
+        assert_eq!(fields.len(), 1, "{v}");
+        assert_eq!(fields[0]["field"], "applicant.birth_date");
+        assert_eq!(fields[0]["code"], "from_identity");
+        answers["applicant"]["birth_date"] = json!("1989-03-14");
+        let (status, _) = call(
+            "/api/filing/save",
+            json!({ "req": { "id": id, "answers": answers } }),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, code) = call("/api/filing/submit", submit).await;
+        assert_eq!(status, 200, "{code}");
         app.cleanup().await;
     }
 );

@@ -26,10 +26,15 @@ async fn call(app: &TestApp, who: Option<&str>, path: &str, body: &Value) -> (u1
 
 /// Files a birth registration for `who` at `unit` with `copies` paid extracts; its code and
 /// the id of the photo filed with it.
-async fn file_birth_at(app: &TestApp, who: &str, unit: &str, copies: &str) -> (String, String) {
+async fn file_birth_at(
+    app: &TestApp,
+    (who, person): (&str, &Person),
+    unit: &str,
+    copies: &str,
+) -> (String, String) {
     let draft = start(app, who, "dang-ky-khai-sinh", true).await;
     let id = draft["id"].as_str().unwrap();
-    let mut answers = birth_answers();
+    let mut answers = crate::filing::birth_answers_by(person.name, person.cccd);
     answers["receiving_unit"] = json!(unit);
     answers["extract_copies"] = json!(copies);
     let (status, v) = call(
@@ -133,13 +138,15 @@ impl World {
             })
         };
 
-        let (dossier, photo) = file_birth_at(app, &resident, "00070", "0").await;
-        let (ba_dinh, ba_dinh_photo) = file_birth_at(app, &other_resident, "00004", "0").await;
-        let (to_accept, _) = file_birth_at(app, &resident, "00070", "0").await;
-        let (to_withdraw, _) = file_birth_at(app, &resident, "00070", "0").await;
-        let (with_fee, _) = file_birth_at(app, &resident, "00070", "2").await;
+        let an = (resident.as_str(), &RESIDENT_A);
+        let (dossier, photo) = file_birth_at(app, an, "00070", "0").await;
+        let (ba_dinh, ba_dinh_photo) =
+            file_birth_at(app, (&other_resident, &RESIDENT_B), "00004", "0").await;
+        let (to_accept, _) = file_birth_at(app, an, "00070", "0").await;
+        let (to_withdraw, _) = file_birth_at(app, an, "00070", "0").await;
+        let (with_fee, _) = file_birth_at(app, an, "00070", "2").await;
         // A supplement request, answered with a file already sent.
-        let (to_supplement, _) = file_birth_at(app, &resident, "00070", "0").await;
+        let (to_supplement, _) = file_birth_at(app, an, "00070", "0").await;
         act(
             app,
             &officer,

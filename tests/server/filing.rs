@@ -35,6 +35,23 @@ pub fn birth_answers() -> Value {
     })
 }
 
+/// [`birth_answers`] filed by someone else: the applicant is that person, as their identity
+/// says (the form may not change it), the father or the mother by the sex their ID number
+/// records.
+pub fn birth_answers_by(name: &str, cccd: &str) -> Value {
+    let mut a = birth_answers();
+    let female = matches!(cccd.as_bytes().get(3), Some(b'1' | b'3'));
+    a["applicant"]["name"] = json!(name);
+    a["applicant"]["id_number"] = json!(cccd);
+    a["applicant"]["sex"] = json!(if female { "female" } else { "male" });
+    a["relationship"] = json!(if female { "me" } else { "cha" });
+    // The ID number records the century and year of birth.
+    let century = 1900 + 100 * i32::from((cccd.as_bytes()[3] - b'0') / 2);
+    let year = century + cccd[4..6].parse::<i32>().unwrap();
+    a["applicant"]["birth_date"] = json!(format!("{year}-05-01"));
+    a
+}
+
 /// Saves the complete birth registration into a draft and attaches the birth notice.
 pub async fn fill_birth(app: &TestApp, who: &str, draft_id: &str) {
     let (status, saved) = save(app, who, draft_id, &birth_answers()).await;

@@ -202,8 +202,8 @@ impl ServerProcess {
 }
 
 /// A resident of the crash tests (a different one per filing, so that no per-person limit is
-/// what stops a retry).
-async fn resident(db: &dichvucong::server::db::Db, i: usize) -> String {
+/// what stops a retry), signed in.
+async fn resident(db: &dichvucong::server::db::Db, i: usize) -> Browser {
     use dichvucong::server::db::identity::ProviderIdentity;
     let now = chrono::Utc::now();
     let user = db
@@ -211,7 +211,7 @@ async fn resident(db: &dichvucong::server::db::Db, i: usize) -> String {
             &ProviderIdentity {
                 issuer: "https://sandbox.vneid.test".into(),
                 subject: format!("crash-{i}"),
-                name: format!("Người thử {i}"),
+                name: "Người Thử Nghiệm".to_string(),
                 cccd: Some(format!("001090{i:06}")),
                 birthdate: None,
                 address: None,
@@ -237,7 +237,11 @@ async fn resident(db: &dichvucong::server::db::Db, i: usize) -> String {
     )
     .await
     .unwrap();
-    format!("{}={token}", dichvucong::server::auth::SESSION_COOKIE)
+    Browser::new(
+        format!("{}={token}", dichvucong::server::auth::SESSION_COOKIE),
+        "Người Thử Nghiệm".to_string(),
+        format!("001090{i:06}"),
+    )
 }
 
 /// Browser-like calls to one server process.
@@ -245,10 +249,13 @@ async fn resident(db: &dichvucong::server::db::Db, i: usize) -> String {
 struct Browser {
     client: reqwest::Client,
     cookie: String,
+    /// The resident's name and ID number.
+    name: String,
+    cccd: String,
 }
 
 impl Browser {
-    fn new(cookie: String) -> Browser {
+    fn new(cookie: String, name: String, cccd: String) -> Browser {
         Browser {
             // No kept-alive connections: a later server may listen on a killed one's port.
             client: reqwest::Client::builder()
@@ -257,6 +264,8 @@ impl Browser {
                 .build()
                 .unwrap(),
             cookie,
+            name,
+            cccd,
         }
     }
 
@@ -328,7 +337,8 @@ impl Browser {
     }
 }
 
-/// A draft with the birth answers saved and a photo announced: `(draft id, key, upload id)`.
+/// A draft with the birth answers of `b`'s resident saved and a photo announced:
+/// `(draft id, key, upload id)`.
 async fn prepared_filing(b: &Browser, base: &str, photo: &[u8]) -> (String, String, String) {
     use serde_json::json;
     let draft = b
@@ -343,7 +353,7 @@ async fn prepared_filing(b: &Browser, base: &str, photo: &[u8]) -> (String, Stri
     b.json(
         base,
         "/api/filing/save",
-        json!({ "req": { "id": id, "answers": crate::filing::birth_answers() } }),
+        json!({ "req": { "id": id, "answers": crate::filing::birth_answers_by(&b.name, &b.cccd) } }),
     )
     .await;
     let up = b
@@ -419,7 +429,7 @@ mod crash {
             // Killed after the last piece is recorded, then after the file is kept but before
             // the row says so: a restart finishes both.
             for (i, point) in ["upload.received", "upload.stored"].into_iter().enumerate() {
-                let b = Browser::new(resident(&db, i).await);
+                let b = resident(&db, i).await;
                 let server = ServerProcess::start(&tdb.url, files.path(), Some(point));
                 let base = server.url("");
                 let (_, _, upload) = prepared_filing(&b, &base, &photo).await;
@@ -478,7 +488,7 @@ mod crash {
 
             // One instance hangs after recording the last piece; the browser's retry of that
             // piece reaches another instance, which finishes it.
-            let b = Browser::new(resident(&db, 9).await);
+            let b = resident(&db, 9).await;
             let other = ServerProcess::start(&tdb.url, files.path(), None);
             let mut hung = ServerProcess::start(&tdb.url, files.path(), Some("upload.received"));
             let (draft, key, upload) = prepared_filing(&b, &hung.url(""), &photo).await;
@@ -518,7 +528,13 @@ mod crash {
                 )
                 .await
                 .unwrap();
-            assert_eq!(r.status(), 200, "filed with the finished photo");
+            let status = r.status();
+            assert_eq!(
+                status,
+                200,
+                "filed with the finished photo: {}",
+                r.text().await.unwrap()
+            );
             other.kill_9();
             assert_consistent(&db, files.path()).await;
             db.close().await;
@@ -578,7 +594,7 @@ mod crash {
                 } else {
                     &small
                 };
-                let b = Browser::new(resident(&db, 1000 + i).await);
+                let b = resident(&db, 1000 + i).await;
                 let mut server = match pause {
                     Some(point) => {
                         let (server, kills) =

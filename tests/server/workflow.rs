@@ -933,7 +933,7 @@ both_engines!(
             .unwrap();
         app.state
             .db
-            .set_user_email(&user.id, Some("an.nguyen@example.vn"))
+            .set_user_contact(&user.id, Some("an.nguyen@example.vn"), None)
             .await
             .unwrap();
         let code = file_birth(&app, &resident).await;

@@ -34,6 +34,7 @@ fn draft_from_row(r: DraftRow) -> Draft {
         idempotency_key,
         updated_at,
         expires_at,
+        from_identity: Answers::new(),
     }
 }
 

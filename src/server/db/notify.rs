@@ -322,16 +322,36 @@ impl Db {
         Ok(())
     }
 
-    /// Records a person's e-mail address from their identity provider.
-    pub async fn set_user_email(&self, user_id: &str, email: Option<&str>) -> Result<(), DbError> {
+    /// Records a person's e-mail address and phone number from their identity provider.
+    pub async fn set_user_contact(
+        &self,
+        user_id: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<(), DbError> {
         with_db!(self, pool => {
-            sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+            sqlx::query("UPDATE users SET email = $1, phone = $2 WHERE id = $3")
                 .bind(email)
+                .bind(phone)
                 .bind(user_id)
                 .execute(pool)
                 .await?;
         });
         Ok(())
+    }
+
+    /// The e-mail address and phone number the identity provider last gave for a user.
+    pub async fn user_contact(
+        &self,
+        user_id: &str,
+    ) -> Result<(Option<String>, Option<String>), DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_as("SELECT email, phone FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await?
+                .unwrap_or((None, None))
+        }))
     }
 }
 

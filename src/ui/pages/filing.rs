@@ -245,9 +245,63 @@ pub(crate) struct FormCx {
     pub(crate) i18n: I18n,
     /// Called after every change.
     pub(crate) changed: Callback<()>,
+    /// What the identity provider gave for prefilled fields, and the paths of those the
+    /// resident may not change (see [`Prefill::locked`]).
+    pub(crate) identity: StoredValue<Identity>,
+}
+
+/// Values from VNeID, by field path.
+#[derive(Default)]
+pub(crate) struct Identity {
+    given: Answers,
+    locked: Vec<String>,
+    editable: Vec<String>,
+}
+
+impl Identity {
+    /// The form's prefilled fields that hold a value from VNeID.
+    pub(crate) fn new(form: &FormDef, given: Answers) -> Identity {
+        let (mut locked, mut editable) = (Vec::new(), Vec::new());
+        for (_, f) in form.fields() {
+            let (Some(p), Some(v)) = (f.prefill, given.get(&f.id)) else {
+                continue;
+            };
+            if !p.locked() {
+                editable.push(f.id.clone());
+            } else if let Value::Object(m) = v {
+                locked.push(f.id.clone());
+                locked.extend(m.keys().map(|k| format!("{}.{k}", f.id)));
+            } else {
+                locked.push(f.id.clone());
+            }
+        }
+        Identity {
+            given,
+            locked,
+            editable,
+        }
+    }
 }
 
 impl FormCx {
+    /// The resident may not change this value: it is VNeID's.
+    fn locked(&self, path: &str) -> bool {
+        self.identity
+            .with_value(|i| i.locked.iter().any(|p| p == path))
+    }
+
+    /// This field was filled from VNeID and still holds that value (the resident may change it).
+    fn filled_from_vneid(&self, path: &str) -> bool {
+        let given = self.identity.with_value(|i| {
+            i.editable
+                .iter()
+                .any(|p| p == path)
+                .then(|| value_at(&i.given, path).cloned())
+                .flatten()
+        });
+        given.is_some_and(|g| self.get(path).as_ref() == Some(&g))
+    }
+
     fn get(&self, path: &str) -> Option<Value> {
         self.answers.with(|a| value_at(a, path).cloned())
     }
@@ -309,6 +363,7 @@ fn FilingForm(
     let resumed = draft.revision > 1;
     let answers = RwSignal::new(initial);
     let revision = StoredValue::new(draft.revision);
+    let draft_from_identity = draft.from_identity.clone();
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let step = RwSignal::new(0usize);
     let save_state = RwSignal::new(SaveState::Saved(draft.updated_at));
@@ -396,6 +451,7 @@ fn FilingForm(
         units,
         i18n,
         changed,
+        identity: StoredValue::new(Identity::new(&form.get_value(), draft_from_identity)),
     };
     let unit_exists = move |c: &str| units.with_value(|u| u.iter().any(|x| x.code == c));
 
@@ -713,10 +769,29 @@ fn hint_view(cx: FormCx, f: &Field, id: &str) -> Option<AnyView> {
     })
 }
 
+/// "From VNeID": for a value the resident may not change, or one filled in for them.
+fn vneid_view(cx: FormCx, id: &str, path: &str) -> impl IntoView + use<> {
+    let (id, path) = (id.to_string(), path.to_string());
+    move || {
+        let t = cx.i18n.t();
+        let text = if cx.locked(&path) {
+            t.filing_from_vneid_locked
+        } else if cx.filled_from_vneid(&path) {
+            t.filing_from_vneid
+        } else {
+            return None;
+        };
+        Some(view! { <p id=format!("{id}-vneid") class="hint hint--vneid">{text}</p> })
+    }
+}
+
 fn describedby(cx: FormCx, f: &Field, id: &str, path: &str) -> String {
     let mut ids = Vec::new();
     if f.hint.is_some() {
         ids.push(format!("{id}-hint"));
+    }
+    if cx.locked(path) || cx.filled_from_vneid(path) {
+        ids.push(format!("{id}-vneid"));
     }
     if cx.error(path).is_some() {
         ids.push(format!("{id}-error"));
@@ -756,6 +831,8 @@ fn field_body(cx: FormCx, f: Field, path: String) -> AnyView {
         let path = path.clone();
         move |ev: leptos::ev::Event| cx.set(&path, Value::String(event_target_value(&ev)))
     };
+    // VNeID's own values (name, ID number, date of birth) are shown, not edited.
+    let readonly = cx.locked(&path);
     let input = |ty: &'static str,
                  inputmode: Option<&'static str>,
                  autocomplete: &'static str,
@@ -767,6 +844,7 @@ fn field_body(cx: FormCx, f: Field, path: String) -> AnyView {
                 inputmode=inputmode
                 autocomplete=autocomplete
                 maxlength=maxlength
+                readonly=readonly
                 aria-invalid=invalid.clone()
                 aria-describedby=desc.clone()
                 prop:value=value.clone()
@@ -879,7 +957,7 @@ fn field_body(cx: FormCx, f: Field, path: String) -> AnyView {
                 view! {
                     <div class="choice">
                         <input id=item_id.clone() type=if multi { "checkbox" } else { "radio" } name=id.clone()
-                            prop:checked=checked on:change=on_change />
+                            disabled=readonly prop:checked=checked on:change=on_change />
                         <label for=item_id>{label}</label>
                     </div>
                 }
@@ -888,6 +966,7 @@ fn field_body(cx: FormCx, f: Field, path: String) -> AnyView {
                 <fieldset class="field" class:field--error=has_error aria-describedby=desc>
                     <legend>{label}</legend>
                     {hint_view(cx, &f, &id)}
+                    {vneid_view(cx, &id, &path)}
                     {error_view(cx, id.clone(), path.clone())}
                     {items}
                 </fieldset>
@@ -926,6 +1005,7 @@ fn field_body(cx: FormCx, f: Field, path: String) -> AnyView {
         <div class="field" class:field--error=has_error>
             <label for=id.clone()>{label}</label>
             {hint_view(cx, &f, &id)}
+            {vneid_view(cx, &id, &path)}
             {error_view(cx, id.clone(), path.clone())}
             {control}
         </div>
@@ -986,6 +1066,7 @@ fn compound(
         <fieldset id=id.to_string() tabindex="-1" class="field field--group" class:field--error=has_error>
             <legend>{label}</legend>
             {hint_view(cx, f, id)}
+            {vneid_view(cx, id, path)}
             {error_view(cx, id.to_string(), path_s.clone())}
             {parts.into_iter().map(|part| view! { <FieldView cx=cx field=part prefix=Some(path_s.clone()) /> }).collect_view()}
         </fieldset>

@@ -173,6 +173,8 @@ fn IntakeForm(
         i18n,
         // Nothing to save as you type: the counter files in one go.
         changed: Callback::new(|_| {}),
+        // The officer types what the resident's papers say; nothing comes from VNeID here.
+        identity: StoredValue::new(Default::default()),
     };
     let unit_exists = move |c: &str| units.with_value(|u| u.iter().any(|x| x.code == c));
 
