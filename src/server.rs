@@ -1,6 +1,7 @@
 //! Everything with I/O. Compiled only with the `ssr` feature, never into the wasm build.
 
 pub mod auth;
+pub mod clamd;
 pub mod clock;
 pub mod config;
 pub mod console;
@@ -14,6 +15,7 @@ pub mod notify;
 pub mod pause;
 pub mod payment;
 pub mod pdf;
+pub mod pdf_check;
 pub mod policy;
 pub mod rate_limit;
 pub mod receipt;

@@ -63,6 +63,10 @@ pub enum Refusal {
     ActiveContent,
     /// Truncated or extra bytes after the end of the image or document.
     Broken,
+    /// A PDF locked with a password (its content cannot be checked).
+    Encrypted,
+    /// The malware scanner found something.
+    Malware,
 }
 
 impl Refusal {
@@ -75,6 +79,8 @@ impl Refusal {
             Refusal::Polyglot => "file_polyglot",
             Refusal::ActiveContent => "file_active_content",
             Refusal::Broken => "file_broken",
+            Refusal::Encrypted => "file_encrypted",
+            Refusal::Malware => "file_malware",
         }
     }
 }

@@ -243,6 +243,11 @@ pub struct Config {
     #[arg(long, env = "DVC_DEADLINE_EVERY", default_value_t = 60)]
     pub deadline_every_secs: u64,
 
+    /// ClamAV daemon (`host:port`) that scans every uploaded file before it is accepted; none
+    /// scans nothing. While it cannot be reached, finished uploads wait in quarantine.
+    #[arg(long, env = "DVC_CLAMD_ADDR")]
+    pub clamd_addr: Option<String>,
+
     /// Crash tests only (sandbox mode): stop at this point of a code path until killed
     /// (`src/server/pause.rs`).
     #[arg(long, env = "DVC_TEST_PAUSE_AT", hide = true)]

@@ -314,8 +314,7 @@ pub async fn put_chunk(
                 })
                 .unwrap_or_default(),
             ),
-            Err(Ok(refusal)) => refused(refusal.code()),
-            Err(Err(e)) => internal(e),
+            Err(u) => unfinished(u),
         };
     }
     let offset: Option<i64> = headers
@@ -394,8 +393,7 @@ pub async fn put_chunk(
         crate::server::pause::point("upload.received").await;
         match finish(&state, &user.user_id, &id, view.kind).await {
             Ok(()) => view.complete = true,
-            Err(Ok(refusal)) => return refused(refusal.code()),
-            Err(Err(e)) => return internal(e),
+            Err(u) => return unfinished(u),
         }
     }
     json(
@@ -430,27 +428,41 @@ async fn slot_rules(state: &AppState, user_id: &str, upload_id: &str) -> Option<
         .map(|d| d.accepts.clone())
 }
 
-/// Finishes an upload whose every byte has arrived: checks the content, keeps the file and
-/// marks the row complete. Safe to run again after a crash at any step. `Err(Ok(_))` is a
-/// refusal: the upload and its file are gone.
+/// Why an upload whose every byte arrived is not complete.
+enum Unfinished {
+    /// Its content is refused; the upload and its file are gone.
+    Refused(Refusal),
+    /// It waits in quarantine for the malware scanner, which cannot be reached now.
+    ScanPending,
+    /// Storage or database trouble.
+    Failed(String),
+}
+
+/// Finishes an upload whose every byte has arrived: checks the content (the PDF parsed, the
+/// file scanned for malware when a scanner is configured), keeps the file and marks the row
+/// complete. Safe to run again after a crash at any step, and again and again while the
+/// scanner is away: until then the upload stays unfinished, so it can be neither downloaded
+/// nor filed.
 async fn finish(
     state: &AppState,
     user_id: &str,
     id: &str,
     kind: Option<FileKind>,
-) -> Result<(), Result<Refusal, String>> {
+) -> Result<(), Unfinished> {
     let db = &state.db;
     let refuse = |refusal: Refusal| async move {
         let _ = db.delete_upload(user_id, id).await;
         state.files.remove(id).await;
-        Err(Ok(refusal))
+        Err(Unfinished::Refused(refusal))
     };
-    let Some(bytes) = state.files.received(id).await.map_err(Err)? else {
+    let Some(bytes) = state.files.received(id).await.map_err(Unfinished::Failed)? else {
         // The pieces themselves were lost: the browser sends the file again from the start.
-        db.restart_upload(id, chrono::Utc::now())
+        db.restart_upload(id, state.clock.now())
             .await
-            .map_err(|e| Err(e.to_string()))?;
-        return Err(Err(format!("upload {id}: no bytes kept, restarted")));
+            .map_err(|e| Unfinished::Failed(e.to_string()))?;
+        return Err(Unfinished::Failed(format!(
+            "upload {id}: no bytes kept, restarted"
+        )));
     };
     let Some(kind) = kind else {
         return refuse(Refusal::Type).await;
@@ -458,16 +470,75 @@ async fn finish(
     if let Err(refusal) = check_content(kind, &bytes) {
         return refuse(refusal).await;
     }
-    let sha = hex::encode(sha2::Sha256::digest(&bytes));
-    state.files.commit(id, &bytes).await.map_err(Err)?;
-    crate::server::pause::point("upload.stored").await;
-    db.complete_upload(id, &sha, chrono::Utc::now())
+    let bytes = if kind == FileKind::Pdf {
+        // Parsing a large document takes a while: off the request threads.
+        let (bytes, inspected) = tokio::task::spawn_blocking(move || {
+            let r = crate::server::pdf_check::inspect(&bytes);
+            (bytes, r)
+        })
         .await
-        .map_err(|e| Err(e.to_string()))
+        .map_err(|e| Unfinished::Failed(e.to_string()))?;
+        if let Err(refusal) = inspected {
+            return refuse(refusal).await;
+        }
+        bytes
+    } else {
+        bytes
+    };
+    if let Some(addr) = &state.config.clamd_addr {
+        use crate::server::clamd::{Verdict, scan};
+        match scan(addr, &bytes).await {
+            Ok(Verdict::Clean) => {}
+            Ok(Verdict::Infected(signature)) => {
+                tracing::warn!(upload = %id, %signature, "malware refused");
+                let event = crate::server::db::audit::AuditEvent {
+                    actor: Some(user_id.to_string()),
+                    actor_role: "uploader".into(),
+                    actor_unit: None,
+                    action: "upload_malware".into(),
+                    object: Some(id.to_string()),
+                    outcome: "denied",
+                    detail: Some(signature.chars().take(200).collect()),
+                };
+                db.audit(&event)
+                    .await
+                    .map_err(|e| Unfinished::Failed(e.to_string()))?;
+                return refuse(Refusal::Malware).await;
+            }
+            Err(e) => {
+                tracing::warn!(upload = %id, error = %e, "upload waits for the malware scanner");
+                return Err(Unfinished::ScanPending);
+            }
+        }
+    }
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    state
+        .files
+        .commit(id, &bytes)
+        .await
+        .map_err(Unfinished::Failed)?;
+    crate::server::pause::point("upload.stored").await;
+    db.complete_upload(id, &sha, state.clock.now())
+        .await
+        .map_err(|e| Unfinished::Failed(e.to_string()))
 }
 
-/// Finishes every upload whose bytes all arrived but which a crash left unfinished (run at
-/// start-up and by the sweep). Answers how many were finished.
+/// The answer to the browser for an upload that could not be finished.
+fn unfinished(u: Unfinished) -> Response {
+    match u {
+        Unfinished::Refused(r) => refused(r.code()),
+        // The browser keeps trying, as after a dropped connection.
+        Unfinished::ScanPending => json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({ "error": "scan_pending" }),
+        ),
+        Unfinished::Failed(e) => internal(e),
+    }
+}
+
+/// Finishes every upload whose bytes all arrived but which a crash left unfinished, or which
+/// waits in quarantine for the malware scanner (run at start-up and by the sweep). Answers
+/// how many were finished.
 pub async fn finish_interrupted(state: &AppState) -> usize {
     let stuck = match state.db.received_unfinished_uploads().await {
         Ok(s) => s,
@@ -480,10 +551,12 @@ pub async fn finish_interrupted(state: &AppState) -> usize {
     for (id, user_id, kind) in stuck {
         match finish(state, &user_id, &id, kind).await {
             Ok(()) => finished += 1,
-            Err(Ok(refusal)) => {
+            Err(Unfinished::Refused(refusal)) => {
                 tracing::info!(upload = %id, refusal = refusal.code(), "interrupted upload refused")
             }
-            Err(Err(e)) => {
+            // Logged where the scanner was asked.
+            Err(Unfinished::ScanPending) => {}
+            Err(Unfinished::Failed(e)) => {
                 tracing::warn!(upload = %id, error = %e, "interrupted upload not finished")
             }
         }

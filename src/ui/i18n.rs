@@ -158,6 +158,8 @@ pub fn field_message(t: &Messages, e: &FieldError) -> &'static str {
         "file_polyglot" => t.field_file_polyglot,
         "file_active_content" => t.field_file_active_content,
         "file_broken" => t.field_file_broken,
+        "file_encrypted" => t.field_file_encrypted,
+        "file_malware" => t.field_file_malware,
         "too_many_files" => t.field_too_many_files,
         "unknown_slot" => t.field_unknown_slot,
         "not_ward_staff" => t.field_not_ward_staff,

@@ -526,3 +526,94 @@ pub fn pdf_text(bytes: &[u8]) -> String {
         .expect("pdftotext (poppler-utils, installed by scripts/setup)");
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// A real ClamAV daemon for the tests (Debian's `clamav-daemon`, installed by `scripts/setup`),
+/// listening on loopback with one signature of its own: the EICAR test string, found anywhere
+/// in a file. Real signatures cannot be downloaded here, and the tests need none.
+pub struct ClamdServer {
+    child: Option<std::process::Child>,
+    pub addr: String,
+    dir: tempfile_dir::TempDir,
+}
+
+/// The EICAR anti-virus test string: harmless, and what every scanner reports as a virus.
+pub const EICAR: &[u8] = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+
+impl ClamdServer {
+    pub async fn start() -> ClamdServer {
+        let dir = tempfile_dir::TempDir::new("dvc-clamd");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        std::fs::create_dir_all(dir.path().join("db")).unwrap();
+        std::fs::write(
+            dir.path().join("db/dichvucong-test.ndb"),
+            format!("Dvc.Test.Eicar:0:*:{}\n", hex::encode(EICAR)),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("clamd.conf"),
+            format!(
+                "DatabaseDirectory {db}\nTCPSocket {port}\nTCPAddr 127.0.0.1\nForeground yes\n\
+                 LogFile {log}\nPidFile {pid}\nStreamMaxLength 30M\n",
+                db = dir.path().join("db").display(),
+                log = dir.path().join("clamd.log").display(),
+                pid = dir.path().join("clamd.pid").display(),
+            ),
+        )
+        .unwrap();
+        let mut s = ClamdServer {
+            child: None,
+            addr: format!("127.0.0.1:{port}"),
+            dir,
+        };
+        s.restart().await;
+        s
+    }
+
+    /// Stops the daemon (the port then refuses connections).
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same port, and waits until it answers `PING`.
+    pub async fn restart(&mut self) {
+        self.stop();
+        let child = std::process::Command::new("clamd")
+            .arg(format!(
+                "--config-file={}",
+                self.dir.path().join("clamd.conf").display()
+            ))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("clamd (clamav-daemon, installed by scripts/setup)");
+        self.child = Some(child);
+        let started = std::time::Instant::now();
+        loop {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            if let Ok(mut c) = tokio::net::TcpStream::connect(&self.addr).await {
+                let mut pong = Vec::new();
+                if c.write_all(b"zPING\0").await.is_ok()
+                    && c.read_to_end(&mut pong).await.is_ok()
+                    && pong.starts_with(b"PONG")
+                {
+                    return;
+                }
+            }
+            assert!(started.elapsed().as_secs() < 60, "clamd did not start");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for ClamdServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -213,6 +213,28 @@ fn shell_words(seg: &str) -> Vec<String> {
     out
 }
 
+/// The lines of a script, with `\`-continued lines joined into one.
+fn joined_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in text.lines() {
+        match line.strip_suffix('\\') {
+            Some(head) => {
+                cur.push_str(head);
+                cur.push(' ');
+            }
+            None => {
+                cur.push_str(line);
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// Every command the scripts run, with the scripts that run it; and the functions they define.
 fn script_commands() -> (BTreeMap<String, BTreeSet<String>>, BTreeSet<String>) {
     let mut commands: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -221,7 +243,8 @@ fn script_commands() -> (BTreeMap<String, BTreeSet<String>>, BTreeSet<String>) {
         let text = std::fs::read_to_string(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let mut heredoc_end: Option<String> = None;
-        for line in text.lines() {
+        for line in joined_lines(&text) {
+            let line = line.as_str();
             if let Some(end) = &heredoc_end {
                 if line.trim() == end {
                     heredoc_end = None;
@@ -293,7 +316,7 @@ fn test_commands() -> BTreeMap<String, BTreeSet<String>> {
 fn apt_packages() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for path in shell_scripts() {
-        for line in std::fs::read_to_string(&path).unwrap().lines() {
+        for line in joined_lines(&std::fs::read_to_string(&path).unwrap()) {
             if let Some((_, rest)) = line.split_once("apt_install ") {
                 if line.trim_start().starts_with("apt_install()") {
                     continue;

@@ -458,3 +458,167 @@ both_engines!(
         a.cleanup().await;
     }
 );
+
+/// A one-page PDF whose catalog opens an action dictionary `action` (object 5), with a
+/// correct cross-reference table.
+fn pdf_with_action(action: &str) -> Vec<u8> {
+    use std::io::Write;
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        "<< /Length 21 >>\nstream\nBT 72 720 Td (x) Tj ET\nendstream",
+        action,
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        write!(out, "{} 0 obj\n{o}\nendobj\n", i + 1).unwrap();
+    }
+    let xref = out.len();
+    write!(out, "xref\n0 6\n0000000000 65535 f \n").unwrap();
+    for off in offsets {
+        writeln!(out, "{off:010} 00000 n ").unwrap();
+    }
+    write!(
+        out,
+        "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    )
+    .unwrap();
+    out
+}
+
+both_engines!(
+    a_pdf_whose_script_is_spelled_with_escapes_is_refused,
+    |engine| {
+        let app = TestApp::spawn(engine).await;
+        let an = app.session_for(&RESIDENT_A).await;
+        let draft = start(&app, &an, "dang-ky-khai-sinh", true).await;
+        let id = draft["id"].as_str().unwrap();
+        // `/J#61vaScript /J#53` is `/JavaScript /JS` to every PDF viewer.
+        let script = pdf_with_action("<< /S /J#61vaScript /J#53 (app.alert\\(1\\)) >>");
+        let got = attach(&app, &an, id, "giay_chung_sinh", "giay.pdf", &script).await;
+        assert_eq!(got, Err((422, "file_active_content".to_string())));
+        // A link is fine.
+        let link = pdf_with_action("<< /S /URI /URI (https://dichvucong.hanoi.gov.vn) >>");
+        let got = attach(&app, &an, id, "giay_chung_sinh", "giay.pdf", &link).await;
+        assert_eq!(got.unwrap()["complete"], true);
+        assert_eq!(stored_files(&app), 1, "nothing kept of the refused one");
+        app.cleanup().await;
+    }
+);
+
+both_engines!(
+    uploads_are_scanned_for_malware_and_wait_while_the_scanner_is_away,
+    |engine| {
+        use crate::support::{ClamdServer, EICAR};
+        let mut clamd = ClamdServer::start().await;
+        let addr = clamd.addr.clone();
+        let app = TestApp::spawn_with(engine, |c| c.clamd_addr = Some(addr)).await;
+        let an = app.session_for(&RESIDENT_A).await;
+        let draft = start(&app, &an, "dang-ky-khai-sinh", true).await;
+        let id = draft["id"].as_str().unwrap();
+        let photo = fixture("giay-chung-sinh.jpg");
+        let clean = attach(&app, &an, id, "giay_chung_sinh", "sach.jpg", &photo).await;
+        assert_eq!(clean.unwrap()["complete"], true);
+
+        // The test virus in a JPEG comment: a valid image, refused by the scanner, audited.
+        let mut infected = photo[..2].to_vec();
+        infected.extend_from_slice(&[0xFF, 0xFE, 0, (EICAR.len() + 2) as u8]);
+        infected.extend_from_slice(EICAR);
+        infected.extend_from_slice(&photo[2..]);
+        let got = attach(&app, &an, id, "giay_chung_sinh", "virus.jpg", &infected).await;
+        assert_eq!(got, Err((422, "file_malware".to_string())));
+        let audited = app
+            .state
+            .db
+            .audit_rows()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "upload_malware" && r.outcome == "denied")
+            .count();
+        assert_eq!(audited, 1);
+        assert_eq!(stored_files(&app), 1, "only the clean photo is kept");
+
+        // The scanner goes away: a finished upload waits in quarantine, neither complete nor
+        // downloadable, and the browser is told to try again.
+        clamd.stop();
+        let waiting = attach(
+            &app,
+            &an,
+            id,
+            "giay_chung_sinh",
+            "sau.png",
+            &fixture("van-ban.png"),
+        )
+        .await;
+        assert_eq!(waiting, Err((503, "scan_pending".to_string())));
+        let list: Value = app
+            .call_as(
+                Some(&an),
+                "/api/uploads/list",
+                json!({ "req": { "draft_id": id } }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let quarantined = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == "sau.png")
+            .unwrap()
+            .clone();
+        assert_eq!(quarantined["complete"], false);
+        let upload = quarantined["id"].as_str().unwrap();
+        assert_eq!(
+            app.get_as(Some(&an), &format!("/files/uploads/{upload}"))
+                .await
+                .status(),
+            404
+        );
+        // Back: the browser's next try finishes it.
+        clamd.restart().await;
+        let (status, v) = put(
+            &app,
+            &an,
+            upload,
+            quarantined["size"].as_u64().unwrap() as usize,
+            &[],
+        )
+        .await;
+        assert_eq!((status, v["complete"].clone()), (200, json!(true)), "{v}");
+
+        // And while nobody is there to try again, the sweep does (a second draft: the slot
+        // takes two files).
+        let draft = start(&app, &an, "dang-ky-khai-sinh", true).await;
+        let id = draft["id"].as_str().unwrap();
+        clamd.stop();
+        let later = attach(&app, &an, id, "giay_chung_sinh", "nua.jpg", &photo).await;
+        assert_eq!(later, Err((503, "scan_pending".to_string())));
+        dichvucong::server::uploads::sweep(&app.state).await;
+        clamd.restart().await;
+        dichvucong::server::uploads::sweep(&app.state).await;
+        let list: Value = app
+            .call_as(
+                Some(&an),
+                "/api/uploads/list",
+                json!({ "req": { "draft_id": id } }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            list.as_array()
+                .unwrap()
+                .iter()
+                .all(|u| u["complete"] == true),
+            "{list}"
+        );
+        app.cleanup().await;
+    }
+);

@@ -290,6 +290,20 @@ impl FormCx {
             .with_value(|i| i.locked.iter().any(|p| p == path))
     }
 
+    /// What to say under a field about VNeID: that its value is VNeID's (once for a whole
+    /// person, not under each part), or that it was filled in from VNeID.
+    fn vneid_hint(&self, path: &str) -> Option<&'static str> {
+        let t = self.i18n.t();
+        let part_of_locked = path
+            .rsplit_once('.')
+            .is_some_and(|(parent, _)| self.locked(parent));
+        if self.locked(path) {
+            (!part_of_locked).then_some(t.filing_from_vneid_locked)
+        } else {
+            self.filled_from_vneid(path).then_some(t.filing_from_vneid)
+        }
+    }
+
     /// This field was filled from VNeID and still holds that value (the resident may change it).
     fn filled_from_vneid(&self, path: &str) -> bool {
         let given = self.identity.with_value(|i| {
@@ -773,15 +787,8 @@ fn hint_view(cx: FormCx, f: &Field, id: &str) -> Option<AnyView> {
 fn vneid_view(cx: FormCx, id: &str, path: &str) -> impl IntoView + use<> {
     let (id, path) = (id.to_string(), path.to_string());
     move || {
-        let t = cx.i18n.t();
-        let text = if cx.locked(&path) {
-            t.filing_from_vneid_locked
-        } else if cx.filled_from_vneid(&path) {
-            t.filing_from_vneid
-        } else {
-            return None;
-        };
-        Some(view! { <p id=format!("{id}-vneid") class="hint hint--vneid">{text}</p> })
+        cx.vneid_hint(&path)
+            .map(|text| view! { <p id=format!("{id}-vneid") class="hint hint--vneid">{text}</p> })
     }
 }
 
@@ -790,7 +797,7 @@ fn describedby(cx: FormCx, f: &Field, id: &str, path: &str) -> String {
     if f.hint.is_some() {
         ids.push(format!("{id}-hint"));
     }
-    if cx.locked(path) || cx.filled_from_vneid(path) {
+    if cx.vneid_hint(path).is_some() {
         ids.push(format!("{id}-vneid"));
     }
     if cx.error(path).is_some() {
