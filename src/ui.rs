@@ -8,6 +8,7 @@ pub mod live;
 pub mod pages;
 pub mod routes;
 pub mod session;
+pub mod unsynced;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 pub mod upload;
 

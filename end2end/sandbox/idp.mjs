@@ -1,11 +1,14 @@
 // Sandbox identity provider for development and tests: the real npm `oidc-provider`,
 // standing in for the national VNeID provider. It speaks standard OpenID Connect
-// (discovery, JWKS, authorization code + PKCE S256, RP-initiated logout); its login page
-// says plainly that it is a sandbox and lists the test identities in accounts.json.
+// (discovery, JWKS, authorization code + PKCE S256, RP-initiated logout, and back-channel
+// logout: signing out here, at /session/end, signs the person out of the portal too); its
+// login page says plainly that it is a sandbox and lists the test identities in accounts.json.
 //
 //   node end2end/sandbox/idp.mjs
 //   IDP_PORT=4010  IDP_REDIRECT_URIS="http://127.0.0.1:3000/auth/callback,…"
 //   IDP_POST_LOGOUT_URIS="http://127.0.0.1:3000/,…"  IDP_CLIENT_SECRET=…
+//   IDP_BACKCHANNEL_LOGOUT_URI=http://127.0.0.1:3000/auth/backchannel-logout (default: beside
+//   the first redirect URI)
 import { readFileSync } from "node:fs";
 import { generateKeyPair, exportJWK } from "jose";
 import Provider, { errors } from "oidc-provider";
@@ -15,6 +18,8 @@ const issuer = process.env.IDP_ISSUER ?? `http://127.0.0.1:${port}`;
 const list = (v, d) => (v ?? d).split(",").map((s) => s.trim()).filter(Boolean);
 const redirectUris = list(process.env.IDP_REDIRECT_URIS, "http://127.0.0.1:3000/auth/callback");
 const postLogoutUris = list(process.env.IDP_POST_LOGOUT_URIS, "http://127.0.0.1:3000/");
+const backchannelLogoutUri =
+  process.env.IDP_BACKCHANNEL_LOGOUT_URI ?? redirectUris[0].replace(/\/auth\/callback$/, "/auth/backchannel-logout");
 const { accounts } = JSON.parse(readFileSync(new URL("./accounts.json", import.meta.url), "utf8"));
 const bySub = new Map(accounts.map((a) => [a.sub, a]));
 
@@ -46,6 +51,8 @@ const configuration = {
       response_types: ["code"],
       token_endpoint_auth_method: "client_secret_basic",
       id_token_signed_response_alg: "RS256",
+      backchannel_logout_uri: backchannelLogoutUri,
+      backchannel_logout_session_required: true,
     },
   ],
   jwks: { keys: [jwk] },
@@ -61,6 +68,7 @@ const configuration = {
   conformIdTokenClaims: false,
   features: {
     devInteractions: { enabled: false },
+    backchannelLogout: { enabled: true },
     rpInitiatedLogout: {
       enabled: true,
       logoutSource: async (ctx, form) => {
@@ -72,6 +80,12 @@ const configuration = {
         ctx.body = page("Đã đăng xuất — Sandbox", "<h1>Bạn đã đăng xuất.</h1>");
       },
     },
+  },
+  // The portal it calls back (back-channel logout) is on loopback, which the provider's SSRF
+  // guard refuses; this sandbox talks only to the portal it was started for.
+  fetch: (url, options) => {
+    delete options.dispatcher;
+    return globalThis.fetch(url, options);
   },
   ttl: { Session: 12 * 3600, Interaction: 600, Grant: 12 * 3600, AuthorizationCode: 60, IdToken: 600, AccessToken: 600 },
   cookies: { keys: [process.env.IDP_COOKIE_KEY ?? "sandbox-cookie-key"] },
@@ -103,6 +117,7 @@ const configuration = {
 
 const provider = new Provider(issuer, configuration);
 provider.proxy = false;
+provider.on("backchannel.error", (ctx, err, client) => console.error(`back-channel logout to ${client.clientId} failed: ${err.message}`));
 
 async function formBody(req) {
   let raw = "";

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import { expectNoAxeViolations } from "./a11y";
 
 /** Signs in at the sandbox identity provider as the named test person. */
@@ -9,10 +9,34 @@ async function signIn(page: Page, name: string) {
 }
 
 async function signOut(page: Page) {
-  await page.getByRole("button", { name: "Đăng xuất" }).click();
-  // The identity provider asks to confirm the end of its own session too.
-  await page.getByRole("button", { name: "Đăng xuất" }).click();
-  await expect(page.getByRole("banner").getByRole("link", { name: "Đăng nhập bằng VNeID" })).toBeVisible();
+  await page.getByRole("banner").getByRole("button", { name: "Đăng xuất", exact: true }).click();
+  await endedAtProvider(page);
+}
+
+/** After the portal's sign-out: the provider asks to confirm the end of its own session, unless
+ * its session cookie is gone already (here both run on 127.0.0.1, and the portal's
+ * Clear-Site-Data reaches cookies by host, not port), then the browser is back, signed out. */
+async function endedAtProvider(page: Page) {
+  const signedOut = page.getByRole("banner").getByRole("link", { name: "Đăng nhập bằng VNeID" });
+  const confirm = page.getByRole("heading", { name: "Đăng xuất khỏi tài khoản định danh?" });
+  await expect(signedOut.or(confirm)).toBeVisible();
+  if (await confirm.isVisible()) {
+    await page.getByRole("button", { name: "Đăng xuất", exact: true }).click();
+  }
+  await expect(signedOut).toBeVisible();
+}
+
+/** The sandbox identity provider, as the Playwright configuration starts it. */
+const idp = `http://127.0.0.1:${Number(process.env.DVC_E2E_IDP_PORT ?? Number(process.env.DVC_E2E_PORT ?? 3100) + 1000)}`;
+
+/** A device of its own (a fresh browser) signed in as `name` on `path`. */
+async function device(browser: Browser, path: string, name: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh" });
+  const page = await context.newPage();
+  await page.goto(path);
+  await signIn(page, name);
+  await expect(page.getByRole("banner").getByText(name, { exact: true })).toBeVisible();
+  return page;
 }
 
 test.describe("sign-in with the national digital identity", () => {
@@ -123,5 +147,57 @@ test.describe("sign-in with the national digital identity", () => {
     await expectNoAxeViolations(page);
     await page.goto("/quan-tri");
     await expect(page.getByText("Chỉ quản trị viên mới xem được trang này.")).toBeVisible();
+  });
+
+  test("signing out at VNeID or on every device ends the sessions here; a draft typed offline is not lost unsaid", async ({ browser }) => {
+    const phone = await device(browser, "/ca-nhan", "Trần Thị Bình");
+    const laptop = await device(browser, "/ca-nhan", "Trần Thị Bình");
+
+    // Signed out at VNeID itself (its own page, not the portal's button): the provider tells
+    // the portal over the back channel, and the laptop's session here ends with it.
+    await laptop.goto(`${idp}/session/end`);
+    await laptop.getByRole("button", { name: "Đăng xuất", exact: true }).click();
+    await expect(laptop.getByText("Bạn đã đăng xuất.")).toBeVisible();
+    await expect(async () => {
+      await laptop.goto("/ca-nhan");
+      await expect(laptop.getByText("Bạn chưa đăng nhập")).toBeVisible({ timeout: 2_000 });
+    }).toPass({ timeout: 15_000 });
+    // The phone had its own VNeID session: still signed in.
+    await phone.reload();
+    await expect(phone.getByRole("heading", { name: "Các thiết bị đang đăng nhập" })).toBeVisible();
+    await expectNoAxeViolations(phone);
+    await signIn(laptop, "Trần Thị Bình");
+    await expect(laptop.getByRole("banner").getByText("Trần Thị Bình", { exact: true })).toBeVisible();
+
+    // On the phone, a draft typed while the connection is down.
+    await phone.goto("/thu-tuc/dang-ky-khai-sinh/nop");
+    await phone.getByLabel("Xã, phường tiếp nhận").selectOption({ label: "Phường Ba Đình" });
+    await phone.getByRole("button", { name: "Tiếp tục" }).click();
+    await expect(phone.getByText(/Đã lưu nháp lúc/)).toBeVisible();
+    await phone.context().setOffline(true);
+    await phone.getByLabel("Số điện thoại").fill("0987 000 111");
+    await expect(phone.getByText(/Chưa có kết nối mạng/)).toBeVisible();
+    // Signing out now would delete it from the phone: the portal says so and waits.
+    await phone.getByRole("banner").getByRole("button", { name: "Đăng xuất", exact: true }).click();
+    const warning = phone.getByRole("alert").filter({ hasText: "Có bản nháp chưa được lưu lên máy chủ" });
+    await expect(warning).toBeVisible();
+    await expect(warning.getByRole("link", { name: /Mở bản nháp "Đăng ký khai sinh" để lưu/ })).toBeVisible();
+    await expect(warning.getByRole("heading")).toBeFocused();
+    await expectNoAxeViolations(phone);
+    await warning.getByRole("button", { name: "Ở lại" }).click();
+    await expect(warning).toHaveCount(0);
+    await expect(phone.getByRole("banner").getByText("Trần Thị Bình", { exact: true })).toBeVisible();
+    // Back online, the draft saves itself; signing out no longer warns.
+    await phone.context().setOffline(false);
+    await expect(phone.getByText(/Đã lưu nháp lúc/)).toBeVisible({ timeout: 30_000 });
+
+    // Signing out on every device, from the phone's account page.
+    await phone.goto("/ca-nhan");
+    await phone.getByRole("button", { name: "Đăng xuất trên mọi thiết bị" }).click();
+    await endedAtProvider(phone);
+    await laptop.reload();
+    await expect(laptop.getByText("Bạn chưa đăng nhập")).toBeVisible();
+    await phone.context().close();
+    await laptop.context().close();
   });
 });

@@ -66,6 +66,8 @@ struct Discovered {
     client: Client,
     /// RP-initiated logout endpoint (not part of the core metadata type).
     end_session: Option<String>,
+    /// The provider's signing keys, for its back-channel logout tokens.
+    jwks: openidconnect::core::CoreJsonWebKeySet,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +103,11 @@ async fn send(
 }
 
 impl Oidc {
+    /// Forgets what discovery found (the provider rotated its keys).
+    async fn forget(&self) {
+        *self.discovered.write().await = None;
+    }
+
     async fn client(&self, config: &Config) -> Result<Client, AppError> {
         Ok(self.discover(config).await?.client)
     }
@@ -127,6 +134,7 @@ impl Oidc {
             config.public_origin.trim_end_matches('/')
         ))
         .map_err(|_| AppError::Unavailable)?;
+        let jwks = metadata.jwks().clone();
         let client = CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(config.oidc_client_id.clone()),
@@ -148,6 +156,7 @@ impl Oidc {
         let discovered = Discovered {
             client,
             end_session,
+            jwks,
         };
         *self.discovered.write().await = Some(discovered.clone());
         Ok(discovered)
@@ -591,6 +600,16 @@ async fn complete_login(
         )
         .await
         .map_err(|_| CallbackError::Internal)?;
+    // The provider's session: its back-channel logout names it.
+    if let Some(sid) = extra.rest.get("sid").and_then(|v| v.as_str())
+        && sid.len() <= 256
+    {
+        state
+            .db
+            .set_session_provider_sid(&token_hash(&session_token), sid)
+            .await
+            .map_err(|_| CallbackError::Internal)?;
+    }
     Ok(LoggedIn {
         session_token,
         return_to: attempt.return_to,
@@ -634,11 +653,17 @@ pub async fn callback(
     }
 }
 
-/// `POST /auth/logout`: ends the session here and at the provider.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// `POST /auth/logout`: ends the session here (or, with the form field `everywhere=true`, all
+/// of the person's sessions, on every device) and at the provider.
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     if !crate::server::http::same_origin(&headers, &state.config.public_origin) {
         return StatusCode::FORBIDDEN.into_response();
     }
+    let everywhere = form_urlencoded::parse(&body).any(|(k, v)| k == "everywhere" && v == "true");
     let token = cookie(&headers, SESSION_COOKIE);
     let mut id_token = None;
     if let Some(t) = &token {
@@ -652,7 +677,20 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
             .map(|s| s.user_id);
         id_token = state.db.delete_session(&hash).await.ok().flatten();
         if let Some(user) = user {
-            audit(&state, Some(&user), "logout", "ok", None).await;
+            if everywhere {
+                let others = state.db.delete_user_sessions(&user).await.unwrap_or(0);
+                let detail = format!("other_sessions={others}");
+                audit(
+                    &state,
+                    Some(&user),
+                    "logout_everywhere",
+                    "ok",
+                    Some(&detail),
+                )
+                .await;
+            } else {
+                audit(&state, Some(&user), "logout", "ok", None).await;
+            }
         }
     }
     let end_session = match &id_token {
@@ -680,6 +718,205 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
+}
+
+/// The event a back-channel logout token carries (OpenID Connect Back-Channel Logout 1.0).
+const BACKCHANNEL_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// What a valid logout token names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogoutClaims {
+    /// Token id (each is used once).
+    pub jti: String,
+    /// The person at the provider.
+    pub sub: Option<String>,
+    /// The provider's session.
+    pub sid: Option<String>,
+}
+
+/// Checks a logout token as the specification says (§2.6): signed with one of the provider's
+/// keys (never `none`), from our issuer, for us, issued within the last few minutes, with the
+/// back-channel logout event, a `jti`, a `sub` or `sid`, and no `nonce`.
+pub fn verify_logout_token(
+    token: &str,
+    jwks: &openidconnect::core::CoreJsonWebKeySet,
+    issuer: &str,
+    client_id: &str,
+    now: DateTime<Utc>,
+) -> Result<LogoutClaims, &'static str> {
+    use base64::Engine;
+    use openidconnect::JsonWebKey;
+    use openidconnect::core::CoreJwsSigningAlgorithm;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err("malformed");
+    };
+    let header: serde_json::Value = b64
+        .decode(h)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or("malformed")?;
+    let alg = match header["alg"].as_str() {
+        Some("RS256") => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        Some("PS256") => CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+        Some("ES256") => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+        _ => return Err("alg"),
+    };
+    let kid = header["kid"].as_str();
+    let key = jwks
+        .keys()
+        .iter()
+        .find(|k| kid.is_none() || k.key_id().map(|id| id.as_str()) == kid)
+        .ok_or("unknown_key")?;
+    let signature = b64.decode(sig).map_err(|_| "malformed")?;
+    key.verify_signature(&alg, format!("{h}.{p}").as_bytes(), &signature)
+        .map_err(|_| "signature")?;
+    let claims: serde_json::Value = b64
+        .decode(p)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or("malformed")?;
+    if claims["iss"].as_str().map(|i| i.trim_end_matches('/')) != Some(issuer.trim_end_matches('/'))
+    {
+        return Err("iss");
+    }
+    let for_us = match &claims["aud"] {
+        serde_json::Value::String(a) => a == client_id,
+        serde_json::Value::Array(a) => a.iter().any(|x| x.as_str() == Some(client_id)),
+        _ => false,
+    };
+    if !for_us {
+        return Err("aud");
+    }
+    let iat = claims["iat"].as_i64().ok_or("iat")?;
+    let age = now.timestamp() - iat;
+    if !(-120..=600).contains(&age) {
+        return Err("iat");
+    }
+    if !claims["events"][BACKCHANNEL_EVENT].is_object() {
+        return Err("events");
+    }
+    if claims.get("nonce").is_some() {
+        return Err("nonce");
+    }
+    let jti = claims["jti"]
+        .as_str()
+        .filter(|j| !j.is_empty() && j.len() <= 256)
+        .ok_or("jti")?;
+    let text = |k: &str| {
+        claims[k]
+            .as_str()
+            .filter(|v| !v.is_empty() && v.len() <= 256)
+            .map(str::to_owned)
+    };
+    let (sub, sid) = (text("sub"), text("sid"));
+    if sub.is_none() && sid.is_none() {
+        return Err("sub_or_sid");
+    }
+    Ok(LogoutClaims {
+        jti: jti.to_string(),
+        sub,
+        sid,
+    })
+}
+
+/// `POST /auth/backchannel-logout` with `logout_token`: the provider says a person signed out
+/// there; their sessions here end too. No browser is involved, so no session or origin checks:
+/// the token's signature decides.
+pub async fn backchannel_logout(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Response {
+    let refuse = |reason: &'static str| {
+        tracing::warn!(reason, "back-channel logout refused");
+        let mut r = (
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({ "error": "invalid_request" }).to_string(),
+        )
+            .into_response();
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
+    };
+    let Some(token) = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "logout_token")
+        .map(|(_, v)| v.into_owned())
+    else {
+        return refuse("no_token");
+    };
+    let token = token.as_str();
+    let config = &state.config;
+    let now = state.clock.now();
+    let mut checked = Err("unavailable");
+    // A key the provider has rotated in: look at its keys once more.
+    for attempt in 0..2 {
+        let Ok(d) = state.oidc.discover(config).await else {
+            break;
+        };
+        checked = verify_logout_token(
+            token,
+            &d.jwks,
+            &config.oidc_issuer,
+            &config.oidc_client_id,
+            now,
+        );
+        if checked != Err("unknown_key") || attempt == 1 {
+            break;
+        }
+        state.oidc.forget().await;
+    }
+    let claims = match checked {
+        Ok(c) => c,
+        Err("unavailable") => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Err(reason) => return refuse(reason),
+    };
+    match state
+        .db
+        .first_use_of_logout_token(&claims.jti, &config.oidc_issuer, now)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return refuse("replayed"),
+        Err(e) => {
+            tracing::error!(error = %e, "logout token store failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
+    let ended = match state
+        .db
+        .end_provider_sessions(
+            &config.oidc_issuer,
+            claims.sub.as_deref(),
+            claims.sid.as_deref(),
+        )
+        .await
+    {
+        Ok(users) => users,
+        Err(e) => {
+            tracing::error!(error = %e, "back-channel logout failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let mut users = ended.clone();
+    users.dedup();
+    for user in &users {
+        let detail = format!("sessions={}", ended.iter().filter(|u| *u == user).count());
+        audit(
+            &state,
+            Some(user),
+            "logout_backchannel",
+            "ok",
+            Some(&detail),
+        )
+        .await;
+    }
+    let mut r = StatusCode::OK.into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 /// The provider's RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0).
@@ -781,6 +1018,13 @@ pub fn spawn_sweeper(state: AppState) {
                 .await
             {
                 tracing::warn!(error = %e, "session sweep failed");
+            }
+            if let Err(e) = state
+                .db
+                .sweep_logout_tokens(now - chrono::Duration::days(1))
+                .await
+            {
+                tracing::warn!(error = %e, "logout token sweep failed");
             }
         }
     });

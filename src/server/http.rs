@@ -31,16 +31,28 @@ pub const UPLOAD_PIECE_LIMIT: usize = crate::domain::upload::CHUNK_BYTES;
 pub const NONCE_PLACEHOLDER: &str = "{{__TRUNK NONCE__}}";
 
 /// Content-Security-Policy; `nonce` allows Trunk's inline module loader and nothing else.
-pub fn csp(nonce: Option<&str>) -> String {
+/// `sign_out_at` is the identity provider's origin: the sign-out form's answer sends the
+/// browser on to the provider's logout page, and `form-action` governs that redirect too.
+pub fn csp(nonce: Option<&str>, sign_out_at: Option<&str>) -> String {
     let script = match nonce {
         Some(n) => format!("script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'"),
         None => "script-src 'self' 'wasm-unsafe-eval'".to_string(),
     };
+    let forms = match sign_out_at {
+        Some(o) => format!("form-action 'self' {o}"),
+        None => "form-action 'self'".to_string(),
+    };
     format!(
         "default-src 'self'; {script}; style-src 'self'; img-src 'self' data: blob:; \
          font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
-         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; {forms}"
     )
+}
+
+/// `scheme://host[:port]` of a URL, as CSP source lists want it.
+pub fn origin_of(url: &str) -> Option<String> {
+    let u = reqwest::Url::parse(url).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.origin().ascii_serialization())
 }
 
 /// Builds the whole application router.
@@ -105,6 +117,9 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", post(auth::logout))
+        // Server-to-server from the identity provider: no session, no browser checks; the
+        // logout token's signature decides.
+        .route("/auth/backchannel-logout", post(auth::backchannel_logout))
         .route("/index.html", get(|| async { Redirect::permanent("/") }))
         .fallback_service(static_files)
         .layer(middleware::from_fn(cache_control))
@@ -271,7 +286,8 @@ async fn spa_fallback(State(state): State<AppState>, uri: Uri) -> Response {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&csp(Some(&nonce))) {
+    let provider = origin_of(&state.config.oidc_issuer);
+    if let Ok(v) = HeaderValue::from_str(&csp(Some(&nonce), provider.as_deref())) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     resp
@@ -311,7 +327,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY)
-        && let Ok(v) = HeaderValue::from_str(&csp(None))
+        && let Ok(v) = HeaderValue::from_str(&csp(None, None))
     {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -395,11 +411,20 @@ mod tests {
 
     #[test]
     fn csp_is_strict() {
-        let c = csp(Some("abc"));
+        let c = csp(Some("abc"), None);
         assert!(c.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'"));
         assert!(!c.contains("unsafe-inline"));
         assert!(c.contains("frame-ancestors 'none'"));
-        assert!(!csp(None).contains("nonce"));
+        assert!(c.ends_with("form-action 'self'"));
+        assert!(!csp(None, None).contains("nonce"));
+        // Signing out goes on to the identity provider's own logout page.
+        let provider = origin_of("https://sso.vneid.gov.vn/oidc/").unwrap();
+        assert_eq!(provider, "https://sso.vneid.gov.vn");
+        assert!(
+            csp(Some("abc"), Some(&provider))
+                .ends_with("form-action 'self' https://sso.vneid.gov.vn")
+        );
+        assert_eq!(origin_of("javascript:alert(1)"), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod procedure_card;
 mod search_form;
 mod session_banner;
 mod sign_in_prompt;
+mod sign_out;
 mod site_footer;
 mod site_header;
 
@@ -21,5 +22,6 @@ pub use procedure_card::ProcedureCard;
 pub use search_form::SearchForm;
 pub use session_banner::SessionBanner;
 pub use sign_in_prompt::SignInPrompt;
+pub use sign_out::SignOut;
 pub use site_footer::SiteFooter;
 pub use site_header::SiteHeader;

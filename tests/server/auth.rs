@@ -99,7 +99,8 @@ async fn token(
     use axum::response::IntoResponse;
     let mut st = s.lock().unwrap();
     let code = form.get("code").cloned().unwrap_or_default();
-    if form.get("code_verifier").is_none_or(|v| v.len() < 43) || !st.used_codes.insert(code) {
+    if form.get("code_verifier").is_none_or(|v| v.len() < 43) || !st.used_codes.insert(code.clone())
+    {
         return (
             axum::http::StatusCode::BAD_REQUEST,
             Json(json!({ "error": "invalid_grant" })),
@@ -114,6 +115,8 @@ async fn token(
         "birthdate": "1989-03-14",
         "address": { "formatted": "Số 12 phố Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội" },
         "phone_number": "+84 912 345 678", "email": "an.nguyen@example.vn",
+        // One provider session per code, as if each login came from another device.
+        "sid": format!("op-session-{code}"),
         "dependents": [
             { "cccd": "001315000777", "name": "Nguyễn Gia Hân", "birthdate": "2015-06-01", "relationship": "con" },
             { "cccd": "not-an-id", "name": "Dropped" },
@@ -806,3 +809,217 @@ both_engines!(
         app.cleanup().await;
     }
 );
+
+/// Signs in through the provider with authorization code `code`; the session cookie value.
+async fn login(app: &TestApp, provider: &Shared, code: &str) -> String {
+    let p = begin(app, provider).await;
+    let resp = callback(
+        app,
+        &format!("code={code}&state={}", p.state),
+        Some(&p.login_cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    set_cookie_value(&resp, SESSION_COOKIE).unwrap()
+}
+
+async fn signed_in(app: &TestApp, token: &str) -> bool {
+    let v: Option<Value> = app
+        .call_as(Some(token), "/api/session/me", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    v.is_some()
+}
+
+/// A back-channel logout token from the provider, `change`d before signing.
+fn logout_token(
+    issuer: &str,
+    change: impl FnOnce(&mut Value),
+    key: Option<&RsaPrivateKey>,
+) -> String {
+    let mut claims = json!({
+        "iss": issuer, "aud": "dichvucong", "iat": chrono::Utc::now().timestamp(),
+        "jti": format!("jti-{}", crate::support::tempfile_dir::uuid_like()),
+        "sub": "attacker-test-subject",
+        "events": { "http://schemas.openid.net/event/backchannel-logout": {} },
+    });
+    change(&mut claims);
+    jwt(
+        &json!({ "alg": "RS256", "kid": "k1", "typ": "logout+jwt" }),
+        &claims,
+        key,
+    )
+}
+
+async fn send_logout_token(app: &TestApp, token: &str) -> u16 {
+    app.client
+        .post(app.url("/auth/backchannel-logout"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("logout_token={token}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+both_engines!(the_provider_ends_sessions_over_the_back_channel, |engine| {
+    let (app, provider) = spawn(engine).await;
+    let issuer = provider.lock().unwrap().issuer.clone();
+    let (good, other) = keys();
+    let phone = login(&app, &provider, "b1").await;
+    let laptop = login(&app, &provider, "b2").await;
+    let someone_else = app.session_for(&crate::support::RESIDENT_B).await;
+    assert!(signed_in(&app, &phone).await && signed_in(&app, &laptop).await);
+
+    // Forged, misdirected, stale or malformed tokens end nothing.
+    let sid = |s: &str| {
+        let s = s.to_string();
+        move |c: &mut Value| {
+            c["sid"] = json!(s);
+        }
+    };
+    let bad = [
+        (
+            "another key",
+            logout_token(&issuer, sid("op-session-b1"), Some(other)),
+        ),
+        (
+            "alg none",
+            logout_token(&issuer, sid("op-session-b1"), None),
+        ),
+        (
+            "another issuer",
+            logout_token("https://evil.example", sid("op-session-b1"), Some(good)),
+        ),
+        (
+            "another client",
+            logout_token(&issuer, |c| c["aud"] = json!("another-client"), Some(good)),
+        ),
+        (
+            "an hour old",
+            logout_token(
+                &issuer,
+                |c| c["iat"] = json!(chrono::Utc::now().timestamp() - 3600),
+                Some(good),
+            ),
+        ),
+        (
+            "no event",
+            logout_token(
+                &issuer,
+                |c| {
+                    c.as_object_mut().unwrap().remove("events");
+                },
+                Some(good),
+            ),
+        ),
+        (
+            "with a nonce",
+            logout_token(&issuer, |c| c["nonce"] = json!("n"), Some(good)),
+        ),
+        (
+            "no jti",
+            logout_token(
+                &issuer,
+                |c| {
+                    c.as_object_mut().unwrap().remove("jti");
+                },
+                Some(good),
+            ),
+        ),
+        (
+            "no sub or sid",
+            logout_token(
+                &issuer,
+                |c| {
+                    c.as_object_mut().unwrap().remove("sub");
+                },
+                Some(good),
+            ),
+        ),
+        ("not a token", "x.y".to_string()),
+    ];
+    for (what, token) in bad {
+        assert_eq!(send_logout_token(&app, &token).await, 400, "{what}");
+    }
+    let tampered = logout_token(&issuer, sid("op-session-b1"), Some(good));
+    let mut parts: Vec<&str> = tampered.split('.').collect();
+    let other_claims = b64(json!({ "iss": issuer, "sub": "someone", "sid": "x" })
+        .to_string()
+        .as_bytes());
+    parts[1] = &other_claims;
+    assert_eq!(
+        send_logout_token(&app, &parts.join(".")).await,
+        400,
+        "tampered"
+    );
+    assert!(signed_in(&app, &phone).await && signed_in(&app, &laptop).await);
+
+    // The provider session of the phone ends: the phone is signed out, the laptop is not.
+    let token = logout_token(&issuer, sid("op-session-b1"), Some(good));
+    assert_eq!(send_logout_token(&app, &token).await, 200);
+    assert!(!signed_in(&app, &phone).await);
+    assert!(signed_in(&app, &laptop).await);
+    assert_eq!(send_logout_token(&app, &token).await, 400, "a replay");
+
+    // A logout of the person (no session named) ends every session of theirs, only theirs.
+    let token = logout_token(&issuer, |_| {}, Some(good));
+    assert_eq!(send_logout_token(&app, &token).await, 200);
+    assert!(!signed_in(&app, &laptop).await);
+    assert!(signed_in(&app, &someone_else).await);
+    let audited = app
+        .state
+        .db
+        .audit_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "logout_backchannel")
+        .count();
+    assert_eq!(audited, 2);
+    app.cleanup().await;
+});
+
+both_engines!(signing_out_on_every_device_ends_every_session, |engine| {
+    let app = TestApp::spawn(engine).await;
+    let phone = app.session_for(&crate::support::RESIDENT_A).await;
+    let laptop = app.session_for(&crate::support::RESIDENT_A).await;
+    let someone_else = app.session_for(&crate::support::RESIDENT_B).await;
+    let out = |token: &str, form: &'static str| {
+        app.client
+            .post(app.url("/auth/logout"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", format!("{SESSION_COOKIE}={token}"))
+            .body(form)
+            .send()
+    };
+    // Plain sign-out: this device only.
+    let tablet = app.session_for(&crate::support::RESIDENT_A).await;
+    let r = out(&tablet, "").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()["clear-site-data"]
+            .to_str()
+            .unwrap()
+            .contains("storage")
+    );
+    assert!(!signed_in(&app, &tablet).await);
+    assert!(signed_in(&app, &phone).await && signed_in(&app, &laptop).await);
+    // Every device.
+    let r = out(&phone, "everywhere=true").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(!signed_in(&app, &phone).await);
+    assert!(!signed_in(&app, &laptop).await, "the other device too");
+    assert!(signed_in(&app, &someone_else).await, "nobody else");
+    let audit = app.state.db.audit_rows().await.unwrap();
+    let row = audit
+        .iter()
+        .find(|r| r.action == "logout_everywhere")
+        .unwrap();
+    assert_eq!(row.detail.as_deref(), Some("other_sessions=1"));
+    app.cleanup().await;
+});

@@ -23,6 +23,11 @@ both_engines!(app_shell_gets_a_fresh_nonce_and_strict_headers, |engine| {
         let resp = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(resp.status(), 200, "{path}");
         let csp = header(&resp, "content-security-policy").to_string();
+        // Forms post here, and signing out goes on to the identity provider's logout page.
+        assert!(
+            csp.ends_with("form-action 'self' http://127.0.0.1:9"),
+            "{path}: {csp}"
+        );
         assert_eq!(header(&resp, "cache-control"), "no-cache");
         assert_eq!(header(&resp, "x-content-type-options"), "nosniff");
         assert!(header(&resp, "strict-transport-security").starts_with("max-age="));

@@ -337,6 +337,81 @@ impl Db {
         }))
     }
 
+    /// Records the provider's session id (`sid`) of a login's session.
+    pub async fn set_session_provider_sid(&self, id_hash: &str, sid: &str) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query("UPDATE sessions SET provider_sid = $1 WHERE id_hash = $2")
+                .bind(sid)
+                .bind(id_hash)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Ends every session of one user (sign-out on every device); answers how many.
+    pub async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
+    }
+
+    /// Ends the sessions a provider's logout names: those of its session `sid`, or with no
+    /// `sid` every session of its subject. Answers the users whose sessions ended.
+    pub async fn end_provider_sessions(
+        &self,
+        issuer: &str,
+        subject: Option<&str>,
+        sid: Option<&str>,
+    ) -> Result<Vec<String>, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query_scalar(
+                "DELETE FROM sessions WHERE user_id IN \
+                 (SELECT id FROM users WHERE issuer = $1 AND (CAST($2 AS TEXT) IS NULL OR subject = $2)) \
+                 AND (CAST($3 AS TEXT) IS NULL OR provider_sid = $3) RETURNING user_id",
+            )
+            .bind(issuer)
+            .bind(subject)
+            .bind(sid)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Remembers a logout token's `jti`; false when it was seen before (a replay).
+    pub async fn first_use_of_logout_token(
+        &self,
+        jti: &str,
+        issuer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = with_db!(self, pool => {
+            sqlx::query("INSERT INTO logout_tokens (jti, issuer, seen_at) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING")
+                .bind(jti)
+                .bind(issuer)
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Forgets logout tokens older than `before` (their `iat` is long refused by then).
+    pub async fn sweep_logout_tokens(&self, before: DateTime<Utc>) -> Result<u64, DbError> {
+        Ok(with_db!(self, pool => {
+            sqlx::query("DELETE FROM logout_tokens WHERE seen_at < $1")
+                .bind(before)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
+    }
+
     /// Number of sessions (tests and monitoring).
     pub async fn session_count(&self) -> Result<i64, DbError> {
         Ok(

@@ -74,9 +74,7 @@ pub fn SiteHeader() -> impl IntoView {
                     }.into_any()),
                     Some(Some(u)) => Some(view! {
                         <span class="account-bar__name">{u.name.clone()}</span>
-                        <form method="post" action="/auth/logout" class="account-bar__logout">
-                            <button type="submit">{move || t().auth_logout}</button>
-                        </form>
+                        <crate::ui::components::SignOut class="account-bar__logout" />
                     }.into_any()),
                 }}
             </div>

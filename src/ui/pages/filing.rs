@@ -383,6 +383,15 @@ fn FilingForm(
     let save_state = RwSignal::new(SaveState::Saved(draft.updated_at));
     let generation = StoredValue::new(0u64);
 
+    // This draft, as the sign-out buttons list the drafts still only on this device.
+    let this_draft = move || {
+        p.with_value(|p| crate::ui::unsynced::Unsynced {
+            id: draft_id.get_value(),
+            slug: p.slug.clone(),
+            name_vi: p.name_vi.clone(),
+            name_en: p.name_en.clone(),
+        })
+    };
     let keep_local = move |dirty: bool| {
         local::write(
             &draft_id.get_value(),
@@ -392,6 +401,7 @@ fn FilingForm(
                 dirty,
             },
         );
+        crate::ui::unsynced::set(this_draft(), dirty);
     };
 
     // Saves the current answers to the server; true when saved.
@@ -568,6 +578,7 @@ fn FilingForm(
             match result {
                 Ok(code) => {
                     local::remove(&draft_id.get_value());
+                    crate::ui::unsynced::set(this_draft(), false);
                     // With a fee, straight on to the gateway; it brings the resident back to
                     // the dossier's page. Without one (or if the gateway cannot be reached),
                     // to the confirmation.

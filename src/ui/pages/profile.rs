@@ -72,6 +72,11 @@ pub fn ProfilePage() -> impl IntoView {
                                 </ul>
                             </section>
                         })}
+                        <section aria-labelledby="sessions-title">
+                            <h2 id="sessions-title">{move || t().profile_sessions}</h2>
+                            <p class="hint">{move || t().profile_sessions_hint}</p>
+                            <crate::ui::components::SignOut everywhere=true button_class="button button--secondary" />
+                        </section>
                         {(!u.staff).then(|| view! {
                             <p><A href=routes::DOSSIERS attr:class="button button--secondary">{move || t().mine_profile_link}</A></p>
                         })}
