@@ -8,6 +8,7 @@ pub mod dossier_code;
 pub mod field_error;
 pub mod filing;
 pub mod form;
+pub mod intake;
 pub mod money;
 pub mod status;
 pub mod text;

@@ -199,13 +199,32 @@ test("counter intake on a resident's behalf, with consent, and the printed recei
   await officer.getByLabel("Ngày đến ký").fill(tomorrow);
   await officer.getByRole("radio", { name: "Buổi sáng" }).check();
   await officer.getByRole("checkbox", { name: /Tôi cam đoan/ }).check();
-  // Without the resident's consent nothing is filed, and the reason is given.
+  // The papers handed in are ticked; the receipt will list them.
+  const papers = officer.getByRole("group", { name: "Giấy tờ đã nhận" });
+  await papers.getByRole("checkbox").first().check();
+  // The resident reads what they agree to; until they confirm, nothing is filed.
+  const consent = officer.getByRole("region", { name: "Sự đồng ý của công dân" });
+  await expect(consent).toContainText("Tôi đồng ý để cán bộ Bộ phận một cửa");
   await officer.getByRole("button", { name: "Tiếp nhận hồ sơ" }).click();
   const summary = officer.getByRole("alert").filter({ hasText: "Có lỗi cần sửa" });
   await expect(summary).toBeVisible();
-  await expect(summary.getByText("Cần có sự đồng ý của công dân trước khi tiếp nhận hồ sơ.")).toBeVisible();
+  await expect(summary.getByText(/Công dân chưa xác nhận trên điện thoại/)).toBeVisible();
+  // A QR code for the resident's own phone.
+  await consent.getByRole("button", { name: "Tạo mã QR để công dân xác nhận" }).click();
+  await expect(consent.getByRole("img", { name: /Mã QR mở trang xác nhận/ })).toBeVisible();
+  await expect(consent.getByText("Đang chờ công dân xác nhận…")).toBeVisible();
   await expectNoAxeViolations(officer);
-  await officer.getByRole("checkbox", { name: /Công dân đồng ý/ }).check();
+  const url = (await consent.locator(".consent-qr__url").textContent())!.trim();
+  // Bình scans it with her phone, signs in with VNeID as herself, reads and agrees.
+  const [phoneCtx, resident] = await open(browser, phone, url, "Trần Thị Bình");
+  await expect(resident.getByRole("heading", { level: 1, name: "Xác nhận đồng ý nộp hồ sơ tại quầy" })).toBeVisible();
+  await expect(resident.getByText(/Bộ phận một cửa Phường Hoàn Kiếm đề nghị bạn xác nhận/)).toBeVisible();
+  await expectNoAxeViolations(resident);
+  await resident.getByRole("button", { name: "Tôi đồng ý" }).click();
+  await expect(resident.getByText(/Bạn đã xác nhận/)).toBeVisible();
+  await phoneCtx.close();
+  // The counter sees it at once, and files.
+  await expect(consent.getByText("Công dân đã xác nhận trên điện thoại.")).toBeVisible();
   await officer.getByRole("button", { name: "Tiếp nhận hồ sơ" }).click();
   await expect(officer.getByText("Đã tiếp nhận hồ sơ")).toBeVisible();
   const code = (await officer.getByText(/^00070-\d{6}-\d{4}$/).first().textContent())!.trim();

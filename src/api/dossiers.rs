@@ -126,7 +126,8 @@ pub async fn withdraw(req: WithdrawRequest) -> Result<OwnDossier, AppError> {
         &row,
         DossierStatus::WithdrawalRequested,
         "withdraw",
-        reason,
+        Some(reason),
+        None,
         Sets::default(),
         false,
     )
@@ -141,7 +142,8 @@ async fn resident_change(
     row: &crate::server::db::workflow::WorkRow,
     to: crate::domain::status::DossierStatus,
     act: &str,
-    note: String,
+    note: Option<String>,
+    said: Option<crate::domain::filing::Said>,
     sets: crate::server::db::workflow::Sets,
     complete_supplement: bool,
 ) -> Result<OwnDossier, AppError> {
@@ -156,7 +158,8 @@ async fn resident_change(
         actor_role: "resident",
         actor_id: Some(&me.user_id),
         act,
-        note: Some(note),
+        note,
+        said,
         sets,
         supplement: None,
         complete_supplement,
@@ -231,8 +234,8 @@ pub async fn send_supplement(req: CodeRequest) -> Result<OwnDossier, AppError> {
         )),
         ..Sets::default()
     };
-    let note = "Công dân đã bổ sung hồ sơ".to_string();
-    resident_change(&cx, &row, to, "supplement", note, sets, true).await
+    let said = Some(crate::domain::filing::Said::SupplementSent);
+    resident_change(&cx, &row, to, "supplement", None, said, sets, true).await
 }
 
 /// A file for a filed dossier: a supplement document from its owner, or the electronic result

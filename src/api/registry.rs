@@ -56,6 +56,10 @@ pub const ALL: &[(&str, Access)] = &[
     ("/api/staff/dossier", Access::Staff),
     ("/api/staff/act", Access::Staff),
     ("/api/staff/intake", Access::Staff),
+    ("/api/staff/intake/consent", Access::Staff),
+    ("/api/staff/intake/consent-status", Access::Staff),
+    ("/api/consent/get", Access::Own),
+    ("/api/consent/confirm", Access::Level2),
 ];
 
 /// Registers every server function with the server-function router.
@@ -103,5 +107,12 @@ pub fn register_all() {
         register_explicit::<WardDossierView>();
         register_explicit::<WardAct>();
         register_explicit::<FileAtCounter>();
+    }
+    {
+        use crate::api::intake::*;
+        register_explicit::<AskConsent>();
+        register_explicit::<ConsentStatus>();
+        register_explicit::<ConsentRequest>();
+        register_explicit::<ConfirmConsent>();
     }
 }

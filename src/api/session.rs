@@ -12,6 +12,9 @@ pub struct RoleInfo {
     pub unit_code: String,
     /// Unit name ("Phường Hoàn Kiếm").
     pub unit_name: String,
+    /// The same in English ("Hoàn Kiếm Ward").
+    #[serde(default)]
+    pub unit_name_en: String,
     /// `officer` or `leader`.
     pub role: String,
 }
@@ -32,12 +35,14 @@ pub struct DependentInfo {
 impl RoleInfo {
     /// A role at `unit_code`, named after the unit ("Phường Hoàn Kiếm").
     pub fn new(units: &[crate::domain::catalog::Unit], unit_code: &str, role: &str) -> Self {
+        let unit = units.iter().find(|u| u.code == unit_code);
         RoleInfo {
             unit_code: unit_code.to_string(),
-            unit_name: units
-                .iter()
-                .find(|u| u.code == unit_code)
+            unit_name: unit
                 .map(|u| u.full_name_vi())
+                .unwrap_or_else(|| unit_code.to_string()),
+            unit_name_en: unit
+                .map(|u| u.full_name_en())
                 .unwrap_or_else(|| unit_code.to_string()),
             role: role.to_string(),
         }
@@ -78,15 +83,23 @@ pub struct SessionInfo {
     pub absolute_remaining_secs: i64,
 }
 
-/// Who is signed in (`None` when nobody is). Also keeps the session alive.
+/// Who is signed in (`None` when nobody is). Also keeps the session alive, and records the
+/// language (`vi`, `en`) the person reads the portal in, for their e-mail.
 #[server(endpoint = "session/me", input = Json)]
-pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
+pub async fn current_session(lang: Option<String>) -> Result<Option<SessionInfo>, AppError> {
     use crate::server::{auth, ctx, policy::Action};
     let cx = ctx::request().await?;
     let Ok(u) = cx.user() else {
         return Ok(None);
     };
     cx.authorize(Action::ReadOwnProfile).await?;
+    if let Some(lang) = lang.as_deref().filter(|l| matches!(*l, "vi" | "en")) {
+        cx.state
+            .db
+            .set_user_lang(&u.user_id, lang)
+            .await
+            .map_err(|e| cx.internal(e))?;
+    }
     let user = cx
         .state
         .db

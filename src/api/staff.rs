@@ -164,8 +164,11 @@ pub struct IntakeRequest {
     pub name: String,
     /// The form's answers.
     pub answers: Answers,
-    /// The applicant agreed to the officer filing and to their data being processed.
-    pub consent: bool,
+    /// How the applicant agreed to the officer filing and to their data being processed.
+    pub consent: crate::domain::intake::CounterConsent,
+    /// The paper documents received: indices into the procedure's list of documents.
+    #[serde(default)]
+    pub papers: Vec<u32>,
     /// Made when the intake form opened: retries return the same dossier.
     pub idempotency_key: String,
 }
@@ -180,16 +183,9 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
     use crate::domain::filing::Channel;
     use crate::domain::form::{Ctx, validate};
     use crate::server::db::filing::{CounterIntake, NewDossier};
-    use crate::server::{console, ctx, policy::Action, rate_limit};
+    use crate::server::{ctx, rate_limit};
     let cx = ctx::request().await?;
-    cx.authorize(Action::StaffArea {
-        unit: req.unit.clone(),
-    })
-    .await?;
-    let me = cx.user()?;
-    if !console::roles_at(me, &req.unit).contains(&"officer") {
-        return Err(AppError::Forbidden);
-    }
+    let me = cx.officer_at(&req.unit).await?;
     let db = &cx.state.db;
     let key = format!("counter:{}:{}", req.unit, req.idempotency_key);
     if req.idempotency_key.len() < 8 || req.idempotency_key.len() > 64 {
@@ -222,14 +218,56 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
             String::new()
         }
     };
-    if !req.consent {
-        errors.push(FieldError::new("consent", "consent_required"));
-    }
     let procedure = db
         .procedure_by_slug(&req.slug)
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or_else(|| AppError::field("slug", "unknown"))?;
+    // The consent: confirmed on the applicant's own phone for this very intake, or shown to
+    // them to sign on the printed receipt.
+    use crate::domain::intake::CounterConsent;
+    let mut consent_by = None;
+    match &req.consent {
+        CounterConsent::Signature { shown: true } => {}
+        CounterConsent::Signature { shown: false } => {
+            errors.push(FieldError::new("consent", "consent_required"))
+        }
+        CounterConsent::Phone { token } => {
+            let given = db
+                .intake_consent(token)
+                .await
+                .map_err(|e| cx.internal(e))?
+                .filter(|c| {
+                    c.unit_code == req.unit
+                        && Some(&c.cccd) == cccd.as_ref()
+                        && c.procedure_code == procedure.code
+                        && c.dossier_id.is_none()
+                });
+            match given {
+                Some(c) if c.confirmed_at.is_some() => consent_by = c.confirmed_by,
+                Some(_) => errors.push(FieldError::new("consent", "consent_not_confirmed")),
+                None => errors.push(FieldError::new("consent", "consent_not_found")),
+            }
+        }
+    }
+    let mut papers = Vec::new();
+    for (i, n) in req.papers.iter().enumerate() {
+        match procedure.documents.get(*n as usize) {
+            Some(d)
+                if !papers
+                    .iter()
+                    .any(|p: &crate::domain::intake::PaperReceived| p.name_vi == d.name_vi) =>
+            {
+                papers.push(crate::domain::intake::PaperReceived {
+                    name_vi: d.name_vi.clone(),
+                    name_en: d.name_en.clone(),
+                    originals: d.originals,
+                    copies: d.copies,
+                })
+            }
+            _ => errors.push(FieldError::new(format!("papers.{i}"), "invalid")),
+        }
+    }
     let units = db.units().await.map_err(|e| cx.internal(e))?;
     let now = cx.state.clock.now();
     let local = to_local(now);
@@ -284,12 +322,24 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
             officer_id: me.user_id.clone(),
             applicant_cccd: cccd,
             consent_at: now,
+            consent_version: crate::domain::intake::CONSENT_VERSION.into(),
+            consent_method: req.consent.method(),
+            consent_token: match &req.consent {
+                CounterConsent::Phone { token } => Some(token.clone()),
+                CounterConsent::Signature { .. } => None,
+            },
+            consent_by,
+            papers,
         }),
     };
-    let done = db
-        .submit_dossier(&new, local.date())
-        .await
-        .map_err(|e| cx.internal(e))?;
+    let done = match db.submit_dossier(&new, local.date()).await {
+        Ok(done) => done,
+        // The phone confirmation went to another dossier a moment ago.
+        Err(crate::server::db::DbError::Taken(_)) => {
+            return Err(AppError::field("consent", "consent_not_found"));
+        }
+        Err(e) => return Err(cx.internal(e)),
+    };
     cx.state.hub.kick();
     Ok(done.code().to_string())
 }

@@ -106,8 +106,34 @@ pub struct TimelineEvent {
     pub status: DossierStatus,
     /// Role of who did it (`resident`, `officer`, `leader`, `system`).
     pub actor_role: String,
-    /// Reason or note.
+    /// Reason or note, as the person who acted wrote it.
     pub note: Option<String>,
+    /// What the portal itself says of this step, in the reader's language.
+    #[serde(default)]
+    pub said: Option<Said>,
+}
+
+/// A sentence the portal writes on a timeline step, kept as a code with its parameters and
+/// worded in the reader's language when shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Said {
+    /// Received in person at the one-stop counter.
+    CounterIntake,
+    /// A fee paid online: its amount and the gateway's transaction number.
+    Paid {
+        /// Amount in đồng.
+        amount_vnd: i64,
+        /// The gateway's transaction number.
+        txn: String,
+    },
+    /// The resident sent what a supplement request asked for.
+    SupplementSent,
+    /// A new appointment, after the ward apologised for the delay.
+    NewDue {
+        /// The new day.
+        date: chrono::NaiveDate,
+    },
 }
 
 /// A dossier as its owner sees it.
@@ -125,6 +151,9 @@ pub struct DossierView {
     pub unit_code: String,
     /// Receiving unit, full Vietnamese name (`Phường Ba Đình`).
     pub unit_name: String,
+    /// The same in English (`Ba Đình Ward`).
+    #[serde(default)]
+    pub unit_name_en: String,
     /// Current status.
     pub status: DossierStatus,
     /// Channel.

@@ -483,6 +483,9 @@ pub struct AccessEntry {
     pub role: String,
     /// Ward name.
     pub unit_name: String,
+    /// Ward name in English.
+    #[serde(default)]
+    pub unit_name_en: String,
     /// `view`, `download`, or the act's name.
     pub action: String,
 }

@@ -272,6 +272,7 @@ pub async fn staff_act(
         actor_id: Some(&me.user_id),
         act: act.name(),
         note: p.note.clone(),
+        said: None,
         sets: Sets {
             stage: p.stage,
             ..Sets::default()
@@ -353,11 +354,7 @@ pub async fn staff_act(
                 .ok_or_else(|| AppError::field("new_due", "date"))?;
             change.sets.apology_due_at = Some(at);
             change.sets.apology_reason = p.note.clone();
-            change.note = Some(format!(
-                "{} (hẹn lại: {})",
-                p.note.clone().unwrap_or_default(),
-                new_due.format("%d/%m/%Y")
-            ));
+            change.said = Some(crate::domain::filing::Said::NewDue { date: *new_due });
         }
         _ => {}
     }

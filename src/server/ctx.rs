@@ -89,6 +89,20 @@ impl RequestCtx {
         result
     }
 
+    /// The caller, as an officer of `unit` (the counter's work): any other ward answers as
+    /// [`Action::StaffArea`] does (404, audited), a leader without the officer role 403.
+    pub async fn officer_at(&self, unit: &str) -> Result<&policy::SessionUser, AppError> {
+        self.authorize(Action::StaffArea {
+            unit: unit.to_string(),
+        })
+        .await?;
+        let me = self.user()?;
+        if !crate::server::console::roles_at(me, unit).contains(&"officer") {
+            return Err(AppError::Forbidden);
+        }
+        Ok(me)
+    }
+
     /// The signed-in user, or `Unauthenticated`.
     pub fn user(&self) -> Result<&policy::SessionUser, AppError> {
         match &self.principal {

@@ -9,6 +9,7 @@ pub mod catalog;
 mod dossier_code;
 pub mod filing;
 pub mod identity;
+pub mod intake;
 pub mod notify;
 pub mod payments;
 mod tracking;
@@ -138,6 +139,10 @@ pub enum DbError {
     /// The connection does not have the durability settings we require.
     #[error("unsafe database settings: {0}")]
     Settings(String),
+    /// A write that a concurrent one made impossible (the row it needed is taken); nothing
+    /// was written.
+    #[error("taken meanwhile: {0}")]
+    Taken(&'static str),
 }
 
 impl Db {

@@ -153,6 +153,10 @@ async fn receipt_pdf(state: &AppState, row: &WorkRow) -> Response {
             .collect(),
         Err(e) => return internal(&e),
     };
+    let counter = match db.counter_facts(&row.id).await {
+        Ok(c) => c,
+        Err(e) => return internal(&e),
+    };
     let lookup_url = lookup_url(state, &dossier.code);
     let code = dossier.code.clone();
     let pdf = tokio::task::spawn_blocking(move || {
@@ -162,6 +166,7 @@ async fn receipt_pdf(state: &AppState, row: &WorkRow) -> Response {
             id_number: id_number.as_deref(),
             documents: &documents,
             lookup_url,
+            counter: counter.as_ref(),
         })
     })
     .await;
@@ -327,5 +332,66 @@ pub fn attachment(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
+    resp
+}
+
+/// A QR code as SVG: one path of dark modules, a four-module quiet zone.
+pub fn qr_svg(data: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(data, qrcode::EcLevel::M).ok()?;
+    let n = code.width();
+    let size = n + 8;
+    let mut path = String::new();
+    for (i, c) in code.to_colors().iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            path.push_str(&format!("M{} {}h1v1h-1z", i % n + 4, i / n + 4));
+        }
+    }
+    Some(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" shape-rendering=\"crispEdges\">\
+         <rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+    ))
+}
+
+/// `GET /files/intake-consent/{token}.svg?don-vi=<ward>`: the QR code the counter screen
+/// shows the resident, to the staff of the ward that asked for the confirmation only.
+pub async fn consent_qr(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(file): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let Principal::User(user) = principal else {
+        return plain(StatusCode::UNAUTHORIZED, "Vui lòng đăng nhập.");
+    };
+    let unit = q
+        .get(crate::ui::routes::query::UNIT)
+        .cloned()
+        .unwrap_or_default();
+    let Some(token) = file.strip_suffix(".svg").filter(|t| t.len() <= 64) else {
+        return not_found();
+    };
+    if !user.roles.iter().any(|r| r.unit_code == unit) {
+        return not_found();
+    }
+    let consent = match state.db.intake_consent(token).await {
+        Ok(Some(c)) if c.unit_code == unit => c,
+        Ok(_) => return not_found(),
+        Err(e) => return internal(&e),
+    };
+    let url = format!(
+        "{}{}",
+        state.config.public_origin.trim_end_matches('/'),
+        crate::ui::routes::consent(&consent.token)
+    );
+    let Some(svg) = qr_svg(&url) else {
+        return internal(&"qr code");
+    };
+    let mut resp = (StatusCode::OK, svg).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }

@@ -82,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/events", get(crate::server::notify::events))
         .route(
+            "/files/intake-consent/{file}",
+            get(crate::server::files::consent_qr),
+        )
+        .route(
             "/files/uploads/{id}",
             get(crate::server::uploads::download).put(crate::server::uploads::put_chunk),
         )

@@ -61,8 +61,16 @@ impl Hub {
     }
 }
 
-/// E-mail text for an outbox message, or none when the message is not worth an e-mail.
-pub fn mail_text(origin: &str, topic: &str, p: &serde_json::Value) -> Option<(String, String)> {
+/// E-mail text for an outbox message in the recipient's language, or none when the message is
+/// not worth an e-mail.
+pub fn mail_text(
+    origin: &str,
+    topic: &str,
+    p: &serde_json::Value,
+    lang: crate::ui::i18n::Lang,
+) -> Option<(String, String)> {
+    use crate::ui::i18n::{fill, status_name};
+    let t = lang.messages();
     let code = p["code"].as_str()?;
     let status = p["status"]
         .as_i64()
@@ -78,47 +86,35 @@ pub fn mail_text(origin: &str, topic: &str, p: &serde_json::Value) -> Option<(St
     };
     let note = p["note"]
         .as_str()
-        .map(|n| format!("\nNội dung: {n}\n"))
+        .map(|n| format!("\n{}\n", fill(t.mail_note, "note", n)))
         .unwrap_or_default();
     let (subject, lead) = match (topic, status) {
-        ("dossier.submitted", _) => (
-            format!("Đã nhận hồ sơ {code}"),
-            "Hồ sơ của Ông/Bà đã được gửi đến bộ phận một cửa.".to_string(),
-        ),
-        ("payment.confirmed", _) => (
-            format!("Đã thanh toán lệ phí hồ sơ {code}"),
-            "Cổng thanh toán đã xác nhận khoản lệ phí của Ông/Bà.".to_string(),
-        ),
-        ("payment.duplicate", _) => (
-            format!("Thanh toán trùng lệ phí hồ sơ {code}"),
-            "Cổng thanh toán đã thu của Ông/Bà lệ phí của hồ sơ này thêm một lần, sau khi lệ phí đã được thanh toán. Khoản thu trùng sẽ được hoàn lại; Ông/Bà không cần làm gì thêm.".to_string(),
-        ),
-        ("payment.refund_due", _) => (
-            format!("Hồ sơ {code}: cần hoàn tiền thanh toán trùng"),
-            "Công dân đã thanh toán lệ phí của hồ sơ này thêm một lần qua cổng thanh toán. Khoản thu trùng cần được hoàn lại.".to_string(),
-        ),
-        ("dossier.status", Some(DossierStatus::SupplementRequested)) => (
-            format!("Hồ sơ {code} cần bổ sung giấy tờ"),
-            "Bộ phận một cửa đề nghị Ông/Bà bổ sung giấy tờ. Thời hạn giải quyết tạm dừng cho đến khi nhận được phần bổ sung.".to_string(),
-        ),
-        ("dossier.status", Some(s)) if p["from"] != p["status"] => (
-            format!("Hồ sơ {code}: {}", s.name_vi()),
-            format!("Trạng thái hồ sơ của Ông/Bà chuyển sang \"{}\".", s.name_vi()),
-        ),
-        ("dossier.assigned", _) => (
-            format!("Hồ sơ {code} được giao cho Ông/Bà xử lý"),
-            "Bộ phận một cửa đã giao hồ sơ này cho Ông/Bà xử lý.".to_string(),
-        ),
-        ("dossier.status", _) if p["act"] == "apologise" => (
-            format!("Hồ sơ {code}: thư xin lỗi và hẹn lại ngày trả kết quả"),
-            "Bộ phận một cửa xin lỗi vì hồ sơ của Ông/Bà chậm so với ngày hẹn và đã hẹn lại ngày trả kết quả.".to_string(),
-        ),
+        ("dossier.submitted", _) => (t.mail_submitted_subject, t.mail_submitted),
+        ("payment.confirmed", _) => (t.mail_paid_subject, t.mail_paid),
+        ("payment.duplicate", _) => (t.mail_duplicate_subject, t.mail_duplicate),
+        ("payment.refund_due", _) => (t.mail_refund_due_subject, t.mail_refund_due),
+        ("dossier.status", Some(DossierStatus::SupplementRequested)) => {
+            (t.mail_supplement_subject, t.mail_supplement)
+        }
+        ("dossier.status", Some(_)) if p["from"] != p["status"] => {
+            (t.mail_status_subject, t.mail_status)
+        }
+        ("dossier.assigned", _) => (t.mail_assigned_subject, t.mail_assigned),
+        ("dossier.status", _) if p["act"] == "apologise" => {
+            (t.mail_apology_subject, t.mail_apology)
+        }
         _ => return None,
     };
+    let status = status.map(|s| status_name(lang, s)).unwrap_or_default();
+    let words = |s: &str| fill(&fill(s, "status", status), "code", code);
     let body = format!(
-        "Kính gửi Ông/Bà,\n\n{lead}\n{note}\nXem chi tiết: {link}\n\nDịch vụ công Hà Nội\n(Thư gửi tự động, xin đừng trả lời.)\n"
+        "{}\n\n{}\n{note}\n{}\n\n{}\n",
+        t.mail_greeting,
+        words(lead),
+        fill(t.mail_details, "link", &link),
+        t.mail_footer,
     );
-    Some((subject, body))
+    Some((words(subject), body))
 }
 
 /// How often the background tasks look without being woken.
@@ -134,7 +130,7 @@ pub fn spawn(state: AppState) {
     {
         let (db, hub, origin) = (db.clone(), hub.clone(), origin.clone());
         tokio::spawn(async move {
-            let text = move |t: &str, p: &serde_json::Value| mail_text(&origin, t, p);
+            let text = move |t: &str, p: &serde_json::Value, lang| mail_text(&origin, t, p, lang);
             while !hub.is_closed() {
                 match db.deliver_outbox(200, &text, chrono::Utc::now()).await {
                     Ok(done) => {
@@ -339,13 +335,14 @@ async fn next_event(mut s: Stream) -> Option<(Result<Event, std::convert::Infall
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::i18n::Lang::{En, Vi};
     use serde_json::json;
 
     #[test]
     fn mail_for_a_supplement_request_names_the_dossier_and_the_reason() {
         let p = json!({ "code": "00070-261123-0001", "status": 5, "from": 4, "note": "Ảnh mờ" });
         let (subject, body) =
-            mail_text("https://dichvucong.hanoi.gov.vn/", "dossier.status", &p).unwrap();
+            mail_text("https://dichvucong.hanoi.gov.vn/", "dossier.status", &p, Vi).unwrap();
         assert_eq!(subject, "Hồ sơ 00070-261123-0001 cần bổ sung giấy tờ");
         assert!(body.contains("Nội dung: Ảnh mờ"));
         assert!(body.contains("https://dichvucong.hanoi.gov.vn/ho-so/00070-261123-0001"));
@@ -355,29 +352,29 @@ mod tests {
     fn only_changes_worth_telling_make_mail() {
         let same = json!({ "code": "c", "status": 4, "from": 4, "act": "forward" });
         assert_eq!(
-            mail_text("o", "dossier.status", &same),
+            mail_text("o", "dossier.status", &same, Vi),
             None,
             "internal hand-over"
         );
         let apology = json!({ "code": "c", "status": 4, "from": 4, "act": "apologise" });
-        assert!(mail_text("o", "dossier.status", &apology).is_some());
+        assert!(mail_text("o", "dossier.status", &apology, Vi).is_some());
         let done = json!({ "code": "c", "status": 9, "from": 4 });
         assert_eq!(
-            mail_text("o", "dossier.status", &done).unwrap().0,
+            mail_text("o", "dossier.status", &done, Vi).unwrap().0,
             "Hồ sơ c: Đã xử lý xong"
         );
         assert_eq!(
-            mail_text("o", "dossier.deadline", &json!({ "code": "c" })),
+            mail_text("o", "dossier.deadline", &json!({ "code": "c" }), Vi),
             None
         );
-        assert_eq!(mail_text("o", "dossier.status", &json!({})), None);
+        assert_eq!(mail_text("o", "dossier.status", &json!({}), Vi), None);
     }
 
     #[test]
     fn mail_for_an_assignment_opens_the_console() {
         let p =
             json!({ "code": "00070-261123-0001", "status": 4, "unit": "00070", "assignee": "u" });
-        let (subject, body) = mail_text("https://x.vn/", "dossier.assigned", &p).unwrap();
+        let (subject, body) = mail_text("https://x.vn/", "dossier.assigned", &p, Vi).unwrap();
         assert_eq!(
             subject,
             "Hồ sơ 00070-261123-0001 được giao cho Ông/Bà xử lý"
@@ -389,5 +386,52 @@ mod tests {
             )),
             "{body}"
         );
+    }
+
+    #[test]
+    fn mail_comes_in_the_recipients_language() {
+        let p = json!({ "code": "00070-261123-0001", "status": 9, "from": 4 });
+        let (subject, body) = mail_text("https://x.vn", "dossier.status", &p, En).unwrap();
+        assert_eq!(
+            subject,
+            "Application 00070-261123-0001: Processed (result ready)"
+        );
+        assert!(body.starts_with("Dear Sir or Madam,"), "{body}");
+        assert!(
+            body.contains("Your application is now \"Processed (result ready)\"."),
+            "{body}"
+        );
+        assert!(body.contains("Details: https://x.vn/ho-so/00070-261123-0001"));
+        assert!(
+            !body.contains("Kính gửi") && !body.contains("Dịch vụ công"),
+            "{body}"
+        );
+        let (vi, _) = mail_text("https://x.vn", "dossier.status", &p, Vi).unwrap();
+        assert_eq!(vi, "Hồ sơ 00070-261123-0001: Đã xử lý xong");
+        // Every topic that mails has both languages.
+        for (topic, extra) in [
+            ("dossier.submitted", json!({})),
+            ("payment.confirmed", json!({})),
+            ("payment.duplicate", json!({})),
+            ("payment.refund_due", json!({ "unit": "00070" })),
+            ("dossier.assigned", json!({ "unit": "00070" })),
+            ("dossier.status", json!({ "status": 5, "from": 4 })),
+            (
+                "dossier.status",
+                json!({ "status": 4, "from": 4, "act": "apologise" }),
+            ),
+        ] {
+            let mut p = json!({ "code": "c" });
+            for (k, v) in extra.as_object().unwrap() {
+                p[k] = v.clone();
+            }
+            let (en_subject, en_body) = mail_text("o", topic, &p, En).unwrap();
+            let (vi_subject, _) = mail_text("o", topic, &p, Vi).unwrap();
+            assert_ne!(en_subject, vi_subject, "{topic}");
+            assert!(
+                !en_body.contains("Ông/Bà") && !en_body.contains("hồ sơ"),
+                "{topic}: {en_body}"
+            );
+        }
     }
 }

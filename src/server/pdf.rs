@@ -424,6 +424,7 @@ pub(crate) mod testing {
             procedure_en: p.name_en.clone(),
             unit_code: "00070".into(),
             unit_name: "Phường Hoàn Kiếm".into(),
+            unit_name_en: "Hoàn Kiếm Ward".into(),
             status: DossierStatus::Accepted,
             channel: Channel::Counter,
             applicant_name: "Nguyễn Văn An".into(),

@@ -21,6 +21,8 @@ pub struct SlipInput<'a> {
     pub documents: &'a [(String, u32)],
     /// Public look-up URL printed and encoded in the QR code.
     pub lookup_url: String,
+    /// For a counter intake: the papers received and the consent given.
+    pub counter: Option<&'a crate::server::db::intake::CounterFacts>,
 }
 
 /// Renders the receipt and appointment slip.
@@ -70,6 +72,16 @@ pub fn receipt_pdf(input: &SlipInput) -> Result<Vec<u8>, String> {
     for (name, files) in input.documents {
         n += 1;
         let line = format!("{n}. {name}: {files:02} tệp");
+        w.paragraph(MARGIN + 14.0, width - 14.0, &line, 11.0, false);
+    }
+    // Paper documents handed in at the counter.
+    for paper in input
+        .counter
+        .map(|c| c.papers.as_slice())
+        .unwrap_or_default()
+    {
+        n += 1;
+        let line = format!("{n}. {}: {} (bản giấy)", paper.name_vi, paper.counts_vi());
         w.paragraph(MARGIN + 14.0, width - 14.0, &line, 11.0, false);
     }
     w.y += 3.0;
@@ -122,14 +134,50 @@ pub fn receipt_pdf(input: &SlipInput) -> Result<Vec<u8>, String> {
         false,
     );
 
+    // The consent of a counter intake: its text and version, and how it was given.
+    let confirmed_on_phone = input
+        .counter
+        .is_some_and(|c| c.method.as_deref() == Some("phone"));
+    if let Some(c) = input.counter.filter(|c| c.version.is_some()) {
+        w.y += 6.0;
+        let y = w.y;
+        let version = c.version.as_deref().unwrap_or_default();
+        w.text_at(
+            MARGIN,
+            y,
+            &format!("Xác nhận đồng ý của người nộp hồ sơ (nội dung phiên bản {version}):"),
+            11.0,
+            true,
+        );
+        w.y += 16.0;
+        w.paragraph(
+            MARGIN,
+            width,
+            crate::domain::intake::CONSENT_VI,
+            10.0,
+            false,
+        );
+        let how = if confirmed_on_phone {
+            format!(
+                "Đã xác nhận trên điện thoại bằng tài khoản định danh điện tử{}.",
+                c.at.map(|t| format!(" lúc {}", format_vi(t)))
+                    .unwrap_or_default()
+            )
+        } else {
+            "Người nộp hồ sơ ký dưới đây để xác nhận đồng ý.".to_string()
+        };
+        w.paragraph(MARGIN, width, &how, 10.0, false);
+    }
+
     // Signatures.
     w.y += 24.0;
     let sig_top = w.y;
-    w.signature(
-        LEFT_C,
-        "NGƯỜI NỘP HỒ SƠ",
-        "(đã xác thực bằng định danh điện tử)",
-    );
+    let applicant = match (d.channel, input.counter.is_some()) {
+        (Channel::Online, _) => "(đã xác thực bằng định danh điện tử)",
+        (_, true) if confirmed_on_phone => "(đã xác nhận trên điện thoại)",
+        _ => "(ký, ghi rõ họ tên)",
+    };
+    w.signature(LEFT_C, "NGƯỜI NỘP HỒ SƠ", applicant);
     w.y = sig_top;
     let receiver = match d.channel {
         Channel::Online => "Hệ thống Dịch vụ công Hà Nội (tiếp nhận tự động)",
@@ -159,6 +207,7 @@ mod tests {
             id_number: Some("001089012345"),
             documents: &documents,
             lookup_url: format!("https://dichvucong.hanoi.gov.vn/tra-cuu?ma={}", d.code),
+            counter: None,
         })
         .unwrap();
         let text = pdf_text(&bytes);
@@ -173,5 +222,61 @@ mod tests {
         assert!(text.contains("Hà Nội, ngày 12 tháng 03 năm 2026"), "{text}");
         assert!(text.contains("08 giờ 05 phút, ngày 16/03/2026"), "{text}");
         assert!(text.contains("Giấy chứng sinh: 01 tệp"), "{text}");
+    }
+
+    #[test]
+    fn a_counter_receipt_lists_the_papers_and_the_consent() {
+        use crate::domain::intake::PaperReceived;
+        use crate::server::db::intake::CounterFacts;
+        let p = procedure();
+        let d = dossier(&p);
+        let facts = |method: &str| CounterFacts {
+            version: Some(crate::domain::intake::CONSENT_VERSION.into()),
+            method: Some(method.into()),
+            at: Some(d.received_at),
+            confirmed_by: None,
+            papers: vec![PaperReceived {
+                name_vi: "Giấy chứng sinh".into(),
+                name_en: "Birth notification".into(),
+                originals: 1,
+                copies: 2,
+            }],
+        };
+        let text = |c: &CounterFacts| {
+            pdf_text(
+                &receipt_pdf(&SlipInput {
+                    dossier: &d,
+                    procedure: &p,
+                    id_number: Some("001089012345"),
+                    documents: &[],
+                    lookup_url: "https://x.vn/tra-cuu".into(),
+                    counter: Some(c),
+                })
+                .unwrap(),
+            )
+        };
+        let phone = text(&facts("phone"));
+        assert!(
+            phone.contains("Giấy chứng sinh: 01 bản chính, 02 bản sao (bản giấy)"),
+            "{phone}"
+        );
+        assert!(
+            phone.contains(&format!(
+                "nội dung phiên bản {}",
+                crate::domain::intake::CONSENT_VERSION
+            )),
+            "{phone}"
+        );
+        assert!(
+            phone.contains("Tôi đồng ý để cán bộ Bộ phận một cửa"),
+            "{phone}"
+        );
+        assert!(phone.contains("Đã xác nhận trên điện thoại"), "{phone}");
+        let signed = text(&facts("signature"));
+        assert!(
+            signed.contains("ký dưới đây để xác nhận đồng ý"),
+            "{signed}"
+        );
+        assert!(signed.contains("(ký, ghi rõ họ tên)"), "{signed}");
     }
 }

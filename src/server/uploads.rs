@@ -322,6 +322,10 @@ pub async fn put_chunk(
         .and_then(|v| v.to_str().ok())
         .and_then(|s| s.parse().ok());
     if up.complete || offset != Some(up.received) {
+        // Read the piece anyway (the route bounds it): answering before the body is read makes
+        // the connection close with data unread, which the browser may see as a reset instead
+        // of this answer, and it needs this answer to know where to resume.
+        let _ = body.collect().await;
         return json(
             StatusCode::CONFLICT,
             serde_json::to_value(&up).unwrap_or_default(),

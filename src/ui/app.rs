@@ -4,9 +4,9 @@ use crate::ui::components::{LiveAnnouncer, OfflineBanner, SessionBanner, SiteFoo
 use crate::ui::i18n::provide_i18n_context;
 use crate::ui::live::provide_live_context;
 use crate::ui::pages::{
-    AdminPage, CatalogPage, DossierPage, FilingPage, HomePage, IntakePage, LoginErrorPage,
-    MyDossiersPage, NotFoundPage, NotificationsPage, ProcedurePage, ProfilePage, StaffDossierPage,
-    StaffPage, TrackPage,
+    AdminPage, CatalogPage, ConsentPage, DossierPage, FilingPage, HomePage, IntakePage,
+    LoginErrorPage, MyDossiersPage, NotFoundPage, NotificationsPage, ProcedurePage, ProfilePage,
+    StaffDossierPage, StaffPage, TrackPage,
 };
 use crate::ui::session::provide_session_context;
 use leptos::prelude::*;
@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/can-bo/ho-so/:code") view=StaffDossierPage />
                     <Route path=path!("/quan-tri") view=AdminPage />
                     <Route path=path!("/dang-nhap/loi") view=LoginErrorPage />
+                    <Route path=path!("/xac-nhan/:token") view=ConsentPage />
                 </Routes>
             </main>
             <SiteFooter />

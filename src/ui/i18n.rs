@@ -102,6 +102,11 @@ impl I18n {
         self.lang.get()
     }
 
+    /// Current language, without tracking.
+    pub fn lang_untracked(&self) -> Lang {
+        self.lang.get_untracked()
+    }
+
     /// Current messages (tracked).
     pub fn t(&self) -> &'static Messages {
         self.lang.get().messages()
@@ -170,11 +175,32 @@ pub fn field_message(t: &Messages, e: &FieldError) -> &'static str {
         "not_working_day" => t.console_error_not_working_day,
         "amount_range" => t.console_error_amount_range,
         "consent_required" => t.console_error_consent_required,
+        "consent_not_confirmed" => t.console_error_consent_not_confirmed,
+        "consent_not_found" => t.console_error_consent_not_found,
         "unknown" => t.console_error_unknown,
         "file_missing" => t.dossier_file_missing,
         "upload_network" => t.upload_network,
         "conflict" => t.dossier_conflict,
         _ => t.field_invalid,
+    }
+}
+
+/// What the portal said on a timeline step, worded in `lang`.
+pub fn said_text(lang: Lang, s: &crate::domain::filing::Said) -> String {
+    use crate::domain::filing::Said;
+    let t = lang.messages();
+    match s {
+        Said::CounterIntake => t.timeline_counter_intake.to_string(),
+        Said::SupplementSent => t.timeline_supplement_sent.to_string(),
+        Said::Paid { amount_vnd, txn } => {
+            let amount = match lang {
+                Lang::Vi => crate::domain::money::Vnd(*amount_vnd).format_vi(),
+                Lang::En => crate::domain::money::Vnd(*amount_vnd).format_en(),
+            };
+            // The transaction number goes in last, so braces in it are never placeholders.
+            fill(&fill(t.timeline_paid, "amount", amount), "txn", txn)
+        }
+        Said::NewDue { date } => fill(t.timeline_new_due, "date", date.format("%d/%m/%Y")),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod admin;
 mod catalog;
+mod consent;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 mod console_actions;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
@@ -31,6 +32,7 @@ mod track;
 
 pub use admin::AdminPage;
 pub use catalog::CatalogPage;
+pub use consent::ConsentPage;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 pub use console_dossier::StaffDossierPage;
 #[cfg(any(feature = "forms", not(feature = "csr")))]

@@ -16,6 +16,8 @@ pub const STAFF_INTAKE: &str = "/can-bo/tiep-nhan";
 const STAFF_DOSSIER_SEGMENT: &str = "ho-so";
 /// Staff administration.
 pub const ADMIN: &str = "/quan-tri";
+/// Where a resident confirms, on their own phone, their consent to a counter intake.
+pub const CONSENT: &str = "/xac-nhan";
 /// Where a refused login lands (`?ma=<reason>`).
 pub const LOGIN_ERROR: &str = "/dang-nhap/loi";
 /// The signed-in person's dossiers (`?loc=<filter>&q=<text>`; `/ho-so/<code>` for one).
@@ -28,6 +30,11 @@ const FILE_SEGMENT: &str = "nop";
 /// The online form of a procedure (`?nhap=<draft id>` resumes that draft, `?moi=1` starts anew).
 pub fn filing(slug: &str) -> String {
     format!("{CATALOG}/{slug}/{FILE_SEGMENT}")
+}
+
+/// The confirmation of a counter intake's consent (the address in its QR code).
+pub fn consent(token: &str) -> String {
+    format!("{CONSENT}/{}", encode(token))
 }
 
 /// One of the signed-in person's dossiers.
@@ -206,6 +213,15 @@ pub fn is_app_route(path: &str) -> bool {
         HOME | CATALOG | TRACK | PROFILE | STAFF | ADMIN | LOGIN_ERROR | DOSSIERS
         | NOTIFICATIONS => true,
         _ if path.starts_with(STAFF) => is_staff_route(path),
+        _ if path.starts_with(CONSENT) => path
+            .strip_prefix(CONSENT)
+            .and_then(|r| r.strip_prefix('/'))
+            .is_some_and(|t| {
+                !t.is_empty()
+                    && t.len() <= 64
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+            }),
         _ => {
             if let Some(code) = path
                 .strip_prefix(DOSSIERS)

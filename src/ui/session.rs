@@ -16,11 +16,14 @@ pub struct SessionCtx {
 }
 
 impl SessionCtx {
-    /// Asks the server again (and so keeps the session alive).
+    /// Asks the server again (and so keeps the session alive), telling it the language the
+    /// person reads the portal in (their e-mail comes in it).
     pub fn refresh(&self) {
         let ctx = *self;
+        let lang =
+            use_context::<crate::ui::i18n::I18n>().map(|i| i.lang_untracked().code().to_string());
         leptos::task::spawn_local(async move {
-            if let Ok(now) = current_session().await {
+            if let Ok(now) = current_session(lang).await {
                 let was_signed_in = matches!(ctx.info.get_untracked(), Some(Some(_)));
                 ctx.expired.set(was_signed_in && now.is_none());
                 ctx.info.set(Some(now));

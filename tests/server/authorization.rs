@@ -109,6 +109,8 @@ struct World {
     notification: i64,
     /// A person the administrator disables.
     disposable_user: String,
+    /// A counter confirmation asked for An's consent.
+    consent: String,
 }
 
 impl World {
@@ -194,7 +196,9 @@ impl World {
             submit_v["idempotency_key"].as_str().unwrap().to_string(),
         );
 
-        let text = |t: &str, p: &Value| dichvucong::server::notify::mail_text("http://x", t, p);
+        let text = |t: &str, p: &Value, lang| {
+            dichvucong::server::notify::mail_text("http://x", t, p, lang)
+        };
         app.state
             .db
             .deliver_outbox(500, &text, chrono::Utc::now())
@@ -202,7 +206,17 @@ impl World {
             .unwrap();
         let (_, inbox) = call(app, Some(&resident), "/api/notifications/list", &json!({})).await;
         let notification = inbox["items"][0]["seq"].as_i64().expect("a notification");
+        let (status, ticket) = call(
+            app,
+            Some(&officer),
+            "/api/staff/intake/consent",
+            &json!({ "req": { "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": RESIDENT_A.cccd } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{ticket}");
+        let consent = ticket["token"].as_str().unwrap().to_string();
         World {
+            consent,
             resident,
             other_resident,
             level1,
@@ -331,8 +345,21 @@ fn cases(w: &World) -> Vec<(&'static str, Value)> {
             json!({ "req": { "unit": "00070", "code": w.to_accept, "act": "Accept" } }),
         ),
         (
+            "/api/staff/intake/consent",
+            json!({ "req": { "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001089012345" } }),
+        ),
+        (
+            "/api/staff/intake/consent-status",
+            json!({ "req": { "unit": "00070", "token": w.consent } }),
+        ),
+        ("/api/consent/get", json!({ "req": { "token": w.consent } })),
+        (
+            "/api/consent/confirm",
+            json!({ "req": { "token": w.consent } }),
+        ),
+        (
             "/api/staff/intake",
-            json!({ "req": { "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001189012389", "name": "Trần Thị Bình", "answers": intake, "consent": true, "idempotency_key": "authz-0001" } }),
+            json!({ "req": { "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001189012389", "name": "Trần Thị Bình", "answers": intake, "consent": { "method": "signature", "shown": true }, "idempotency_key": "authz-0001" } }),
         ),
     ]
 }
@@ -353,6 +380,8 @@ const NAMES_AN_OBJECT: &[&str] = &[
     "/api/dossiers/withdraw",
     "/api/dossiers/supplement",
     "/api/uploads/start-dossier",
+    "/api/consent/get",
+    "/api/consent/confirm",
 ];
 
 /// The server functions the running server answers to: every `#[server]` function linked

@@ -209,7 +209,7 @@ both_engines!(
         assert_eq!(paid["amount_vnd"], 16000);
         let (events, outbox): (i64, i64) = dichvucong::with_db!(&app.state.db, pool => {
             (
-                sqlx::query_scalar("SELECT COUNT(*) FROM dossier_events WHERE note LIKE 'Đã thanh toán%'").fetch_one(pool).await.unwrap(),
+                sqlx::query_scalar("SELECT COUNT(*) FROM dossier_events WHERE said IS NOT NULL").fetch_one(pool).await.unwrap(),
                 sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'payment.confirmed'").fetch_one(pool).await.unwrap(),
             )
         });
@@ -365,7 +365,7 @@ both_engines!(
         let (paid, events, confirmed): (i64, i64, i64) = dichvucong::with_db!(&app.state.db, pool => {
             (
                 sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE status = 'paid'").fetch_one(pool).await.unwrap(),
-                sqlx::query_scalar("SELECT COUNT(*) FROM dossier_events WHERE note LIKE 'Đã thanh toán%'").fetch_one(pool).await.unwrap(),
+                sqlx::query_scalar("SELECT COUNT(*) FROM dossier_events WHERE said IS NOT NULL").fetch_one(pool).await.unwrap(),
                 sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'payment.confirmed'").fetch_one(pool).await.unwrap(),
             )
         });
@@ -386,7 +386,9 @@ both_engines!(
             w["dossier"]["duplicates"][0]["provider_txn_no"], "14000102",
             "{w}"
         );
-        let text = |t: &str, p: &Value| dichvucong::server::notify::mail_text("http://x", t, p);
+        let text = |t: &str, p: &Value, lang| {
+            dichvucong::server::notify::mail_text("http://x", t, p, lang)
+        };
         app.state
             .db
             .deliver_outbox(100, &text, chrono::Utc::now())

@@ -123,7 +123,8 @@ fn status_code(s: &Value) -> i64 {
 }
 
 async fn deliver(app: &TestApp) {
-    let text = |t: &str, p: &Value| dichvucong::server::notify::mail_text("http://x", t, p);
+    let text =
+        |t: &str, p: &Value, lang| dichvucong::server::notify::mail_text("http://x", t, p, lang);
     app.state
         .db
         .deliver_outbox(500, &text, chrono::Utc::now())
@@ -711,7 +712,7 @@ both_engines!(
         let req = |consent: bool, key: &str| {
             json!({ "req": {
         "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001189012389", "name": "Trần Thị Bình",
-        "answers": answers, "consent": consent, "idempotency_key": key } })
+        "answers": answers, "consent": { "method": "signature", "shown": consent }, "idempotency_key": key } })
         };
         let (status, v) = call(
             &app,
@@ -1192,7 +1193,11 @@ both_engines!(
             .clone();
         assert_eq!(last["actor_role"], "system");
         assert_eq!(status_code(&last["status"]), 4);
-        assert!(last["note"].as_str().unwrap().contains("14999001"));
+        assert_eq!(
+            last["said"],
+            json!({ "code": "paid", "amount_vnd": 50000, "txn": "14999001" }),
+            "what the portal says, for each reader to read in their language"
+        );
         app.cleanup().await;
     }
 );
@@ -1239,6 +1244,288 @@ both_engines!(
             "not Bình's"
         );
         assert_eq!(app.get_as(None, &path).await.status(), 401);
+        app.cleanup().await;
+    }
+);
+
+both_engines!(
+    the_portal_speaks_each_readers_language_in_timelines_and_mail,
+    |engine| {
+        let app = TestApp::spawn(engine).await;
+        let officer = app.session_for(&OFFICER_HOAN_KIEM).await;
+        let resident = app.session_for(&RESIDENT_A).await;
+        // The resident reads the portal in English (the app says so with every session check).
+        let (status, _) = call(&app, &resident, "/api/session/me", json!({ "lang": "en" })).await;
+        assert_eq!(status, 200);
+        let user = app
+            .state
+            .db
+            .user_by_cccd(RESIDENT_A.cccd)
+            .await
+            .unwrap()
+            .unwrap();
+        app.state
+            .db
+            .set_user_contact(&user.id, Some("an.nguyen@example.vn"), None)
+            .await
+            .unwrap();
+        let code = file_birth(&app, &resident).await;
+        act_ok(&app, &officer, &code, json!("Accept")).await;
+        deliver(&app).await;
+        let mail: Vec<(String, String)> = dichvucong::with_db!(&app.state.db, pool => {
+            sqlx::query_as("SELECT subject, body FROM mail_queue ORDER BY created_at, id").fetch_all(pool).await.unwrap()
+        });
+        assert_eq!(mail.len(), 2, "submitted and accepted");
+        assert_eq!(mail[0].0, format!("Application {code} received"));
+        assert!(mail[1].1.starts_with("Dear Sir or Madam,"), "{}", mail[1].1);
+
+        // A counter intake: the portal's own words are a code, worded for each reader.
+        let mut answers = birth_answers();
+        answers["receiving_unit"] = json!("00070");
+        let (status, counter) = call(
+            &app,
+            &officer,
+            "/api/staff/intake",
+            json!({ "req": { "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001189012389",
+                "name": "Trần Thị Bình", "answers": answers, "consent": { "method": "signature", "shown": true }, "idempotency_key": "lang-0001" } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{counter}");
+        let (_, view) = call(
+            &app,
+            &officer,
+            "/api/staff/dossier",
+            json!({ "req": { "unit": "00070", "code": counter } }),
+        )
+        .await;
+        let first = &view["dossier"]["events"][0];
+        assert_eq!(first["said"], json!({ "code": "counter_intake" }));
+        assert_eq!(first["note"], Value::Null, "no Vietnamese sentence stored");
+        assert_eq!(view["dossier"]["unit_name"], "Phường Hoàn Kiếm");
+        assert_eq!(view["dossier"]["unit_name_en"], "Hoàn Kiếm Ward");
+        let said: dichvucong::domain::filing::Said =
+            serde_json::from_value(first["said"].clone()).unwrap();
+        use dichvucong::ui::i18n::{Lang, said_text};
+        assert_eq!(
+            said_text(Lang::En, &said),
+            "Received in person at the one-stop counter"
+        );
+        assert_eq!(
+            said_text(Lang::Vi, &said),
+            "Tiếp nhận trực tiếp tại bộ phận một cửa"
+        );
+        app.cleanup().await;
+    }
+);
+
+both_engines!(
+    a_counter_intake_is_confirmed_on_the_residents_phone_lists_its_papers_and_is_audited,
+    |engine| {
+        let app = TestApp::spawn(engine).await;
+        let officer = app.session_for(&OFFICER_HOAN_KIEM).await;
+        let binh = app.session_for(&RESIDENT_B).await;
+        let an = app.session_for(&RESIDENT_A).await;
+        let mut answers = birth_answers();
+        answers["receiving_unit"] = json!("00070");
+        let intake = |consent: Value, papers: Value, key: &str| {
+            json!({ "req": {
+                "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001189012389", "name": "Trần Thị Bình",
+                "answers": answers, "consent": consent, "papers": papers, "idempotency_key": key } })
+        };
+        // The counter asks for a confirmation for Bình's ID number.
+        let (status, ticket) = call(
+            &app,
+            &officer,
+            "/api/staff/intake/consent",
+            json!({ "req": { "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001189012389" } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{ticket}");
+        let token = ticket["token"].as_str().unwrap().to_string();
+        assert!(
+            ticket["url"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/xac-nhan/{token}"))
+        );
+        let status_of = || {
+            let (app, officer, token) = (&app, officer.clone(), token.clone());
+            async move {
+                call(
+                    app,
+                    &officer,
+                    "/api/staff/intake/consent-status",
+                    json!({ "req": { "unit": "00070", "token": token } }),
+                )
+                .await
+            }
+        };
+        assert_eq!(status_of().await, (200, json!(false)));
+        // Not confirmed yet: the intake waits.
+        let phone = json!({ "method": "phone", "token": token });
+        let (status, v) = call(
+            &app,
+            &officer,
+            "/api/staff/intake",
+            intake(phone.clone(), json!([0, 1]), "quay-phone-01"),
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(v.to_string().contains("consent_not_confirmed"), "{v}");
+        // The QR code, to this ward's staff only.
+        let qr = app
+            .get_as(
+                Some(&officer),
+                &format!("/files/intake-consent/{token}.svg?don-vi=00070"),
+            )
+            .await;
+        assert_eq!(qr.status(), 200);
+        assert_eq!(qr.headers()["content-type"], "image/svg+xml");
+        assert!(qr.text().await.unwrap().starts_with("<svg"));
+        assert_eq!(
+            app.get_as(
+                Some(&an),
+                &format!("/files/intake-consent/{token}.svg?don-vi=00070")
+            )
+            .await
+            .status(),
+            404
+        );
+
+        // An, signed in on his phone, is not the person asked: nothing there.
+        let (status, _) = call(
+            &app,
+            &an,
+            "/api/consent/get",
+            json!({ "req": { "token": token } }),
+        )
+        .await;
+        assert_eq!(status, 404);
+        assert_eq!(
+            call(
+                &app,
+                &an,
+                "/api/consent/confirm",
+                json!({ "req": { "token": token } })
+            )
+            .await
+            .0,
+            404
+        );
+        // Bình reads it and confirms.
+        let (status, shown) = call(
+            &app,
+            &binh,
+            "/api/consent/get",
+            json!({ "req": { "token": token } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{shown}");
+        assert_eq!(shown["unit_vi"], "Phường Hoàn Kiếm");
+        assert_eq!(shown["procedure_vi"], "Đăng ký khai sinh");
+        assert_eq!(
+            shown["version"],
+            dichvucong::domain::intake::CONSENT_VERSION
+        );
+        assert_eq!(shown["confirmed"], false);
+        let (status, done) = call(
+            &app,
+            &binh,
+            "/api/consent/confirm",
+            json!({ "req": { "token": token } }),
+        )
+        .await;
+        assert_eq!((status, done["confirmed"].clone()), (200, json!(true)));
+        assert_eq!(status_of().await, (200, json!(true)));
+
+        // A paper the procedure does not list is refused; the real ones are recorded.
+        let (status, v) = call(
+            &app,
+            &officer,
+            "/api/staff/intake",
+            intake(phone.clone(), json!([0, 99]), "quay-phone-01"),
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(v.to_string().contains("papers.1"), "{v}");
+        let (status, code) = call(
+            &app,
+            &officer,
+            "/api/staff/intake",
+            intake(phone.clone(), json!([0, 1]), "quay-phone-01"),
+        )
+        .await;
+        assert_eq!(status, 200, "{code}");
+        let code = code.as_str().unwrap().to_string();
+        // The confirmation served this dossier; another intake cannot use it again.
+        let (status, v) = call(
+            &app,
+            &officer,
+            "/api/staff/intake",
+            intake(phone, json!([0]), "quay-phone-02"),
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(v.to_string().contains("consent_not_found"), "{v}");
+
+        // The receipt lists the papers and the consent; the intake is in the audit log.
+        let r = app
+            .get_as(
+                Some(&officer),
+                &format!("/files/dossiers/{code}/giay-tiep-nhan.pdf"),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let text = crate::support::pdf_text(&r.bytes().await.unwrap());
+        assert!(
+            text.contains(
+                "Giấy chứng sinh do cơ sở y tế nơi trẻ sinh ra cấp: 01 bản chính (bản giấy)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("Đã xác nhận trên điện thoại"), "{text}");
+        assert!(
+            text.contains(dichvucong::domain::intake::CONSENT_VERSION),
+            "{text}"
+        );
+        let audit = app.state.db.audit_rows().await.unwrap();
+        let row = audit
+            .iter()
+            .find(|r| r.action == "counter_intake")
+            .expect("intake audited");
+        assert_eq!(
+            row.detail.as_deref(),
+            Some(
+                format!(
+                    "consent=phone version={} papers=2",
+                    dichvucong::domain::intake::CONSENT_VERSION
+                )
+                .as_str()
+            )
+        );
+        assert!(
+            audit
+                .iter()
+                .any(|r| r.action == "intake_consent" && r.outcome == "ok")
+        );
+
+        // A code unused for fifteen minutes can no longer be confirmed.
+        let (_, late) = call(
+            &app,
+            &officer,
+            "/api/staff/intake/consent",
+            json!({ "req": { "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001189012389" } }),
+        )
+        .await;
+        app.state.clock.advance(chrono::Duration::minutes(16));
+        let (status, _) = call(
+            &app,
+            &binh,
+            "/api/consent/confirm",
+            json!({ "req": { "token": late["token"] } }),
+        )
+        .await;
+        assert_eq!(status, 404);
         app.cleanup().await;
     }
 );

@@ -180,6 +180,17 @@ impl Db {
         Ok(row.map(|(Json(p),)| p))
     }
 
+    /// The full procedure with this code.
+    pub async fn procedure_of_code(&self, code: &str) -> Result<Option<Procedure>, DbError> {
+        let row: Option<(Json<Procedure>,)> = with_db!(self, pool => {
+            sqlx::query_as("SELECT detail FROM procedures WHERE code = $1")
+                .bind(code)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(Json(p),)| p))
+    }
+
     /// Sectors with procedure counts, in Vietnamese name order.
     pub async fn sectors(&self) -> Result<Vec<Sector>, DbError> {
         let rows: Vec<(String, String, String, i64)> = with_db!(self, pool => {

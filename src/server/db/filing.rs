@@ -83,6 +83,16 @@ pub struct CounterIntake {
     pub applicant_cccd: String,
     /// When the applicant agreed to the officer filing for them.
     pub consent_at: DateTime<Utc>,
+    /// Version of the consent text they agreed to.
+    pub consent_version: String,
+    /// `phone` or `signature`.
+    pub consent_method: &'static str,
+    /// The confirmation given on their phone, used by this dossier only.
+    pub consent_token: Option<String>,
+    /// Their account, when they confirmed on their phone.
+    pub consent_by: Option<String>,
+    /// Paper documents received at the counter.
+    pub papers: Vec<crate::domain::intake::PaperReceived>,
 }
 
 /// What a submission gives back.
@@ -346,7 +356,7 @@ impl Db {
         });
         with_tx!(tx, t => {
             sqlx::query(
-                "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note) \
+                "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, said) \
                  VALUES ($1, $2, $3, 1, $4, $5, $6)",
             )
             .bind(uuid::Uuid::now_v7().to_string())
@@ -354,7 +364,7 @@ impl Db {
             .bind(d.received_at)
             .bind(if d.counter.is_some() { "officer" } else { "resident" })
             .bind(d.counter.as_ref().map(|c| &c.officer_id).or(d.user_id.as_ref()))
-            .bind(d.counter.as_ref().map(|_| "Tiếp nhận trực tiếp tại bộ phận một cửa"))
+            .bind(d.counter.as_ref().map(|_| Json(crate::domain::filing::Said::CounterIntake)))
             .execute(&mut **t)
             .await?;
         });
@@ -371,6 +381,52 @@ impl Db {
             .execute(&mut **t)
             .await?;
         });
+        if let Some(c) = &d.counter {
+            with_tx!(tx, t => {
+                sqlx::query(
+                    "UPDATE dossiers SET consent_version = $1, consent_method = $2, consent_by = $3, paper_documents = $4 WHERE id = $5",
+                )
+                .bind(&c.consent_version)
+                .bind(c.consent_method)
+                .bind(&c.consent_by)
+                .bind(Json(&c.papers))
+                .bind(&id)
+                .execute(&mut **t)
+                .await?;
+            });
+            // A confirmation given on the applicant's phone serves one dossier only.
+            if let Some(token) = &c.consent_token {
+                let used = with_tx!(tx, t => {
+                    sqlx::query(
+                        "UPDATE intake_consents SET dossier_id = $1 WHERE token = $2 AND dossier_id IS NULL AND confirmed_at IS NOT NULL",
+                    )
+                    .bind(&id)
+                    .bind(token)
+                    .execute(&mut **t)
+                    .await?
+                    .rows_affected()
+                });
+                if used != 1 {
+                    tx.rollback().await?;
+                    return Err(DbError::Taken("consent"));
+                }
+            }
+            tx.audit(&super::audit::AuditEvent {
+                actor: Some(c.officer_id.clone()),
+                actor_role: "officer".into(),
+                actor_unit: Some(d.unit_code.clone()),
+                action: "counter_intake".into(),
+                object: Some(id.clone()),
+                outcome: "ok",
+                detail: Some(format!(
+                    "consent={} version={} papers={}",
+                    c.consent_method,
+                    c.consent_version,
+                    c.papers.len()
+                )),
+            })
+            .await?;
+        }
         if let Some(draft) = &d.draft_id {
             // Complete attachments go with the dossier; unfinished ones are left to the sweep.
             with_tx!(tx, t => {
@@ -498,9 +554,16 @@ impl Db {
         else {
             return Ok(None);
         };
-        let events: Vec<(DateTime<Utc>, i64, String, Option<String>)> = with_db!(self, pool => {
+        type EventRow = (
+            DateTime<Utc>,
+            i64,
+            String,
+            Option<String>,
+            Option<Json<crate::domain::filing::Said>>,
+        );
+        let events: Vec<EventRow> = with_db!(self, pool => {
             sqlx::query_as(
-                "SELECT at, status, actor_role, note FROM dossier_events WHERE dossier_id = $1 ORDER BY at, id",
+                "SELECT at, status, actor_role, note, said FROM dossier_events WHERE dossier_id = $1 ORDER BY at, id",
             )
             .bind(&id)
             .fetch_all(pool)
@@ -513,6 +576,7 @@ impl Db {
                 .ok_or_else(|| DbError::Decode(format!("status {s}")))
         };
         let unit_name = super::workflow::unit_display(&unit);
+        let unit_name_en = super::workflow::unit_display_en(&unit);
         let payment_view = |(status, amount_vnd, provider_txn_no, settled_at)| PaymentView {
             status,
             amount_vnd,
@@ -535,6 +599,7 @@ impl Db {
             procedure_en: name_en,
             unit_code,
             unit_name,
+            unit_name_en,
             status: status_of(status)?,
             channel: u8::try_from(channel)
                 .ok()
@@ -547,12 +612,13 @@ impl Db {
             fee_vnd,
             events: events
                 .into_iter()
-                .map(|(at, s, actor_role, note)| {
+                .map(|(at, s, actor_role, note, said)| {
                     Ok(TimelineEvent {
                         at,
                         status: status_of(s)?,
                         actor_role,
                         note,
+                        said: said.map(|j| j.0),
                     })
                 })
                 .collect::<Result<_, DbError>>()?,

@@ -24,7 +24,9 @@ pub struct QueuedMail {
 }
 
 /// How an outbox message turns into e-mail text: `(subject, body)`, or none for no mail.
-pub type MailText<'a> = &'a (dyn Fn(&str, &serde_json::Value) -> Option<(String, String)> + Sync);
+pub type MailText<'a> = &'a (
+        dyn Fn(&str, &serde_json::Value, crate::ui::i18n::Lang) -> Option<(String, String)> + Sync
+    );
 
 /// What one delivery pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -77,10 +79,13 @@ impl Db {
                 continue;
             }
             // Who it concerns: the dossier's owner, or for deadline flags the ward's staff.
-            let recipients: Vec<(String, Option<String>)> = match (&dossier_id, topic.as_str()) {
+            let recipients: Vec<(String, Option<String>, Option<String>)> = match (
+                &dossier_id,
+                topic.as_str(),
+            ) {
                 (Some(d), "dossier.deadline" | "payment.refund_due") => with_tx!(tx, t => {
                     sqlx::query_as(
-                        "SELECT DISTINCT u.id, u.email FROM staff_roles r JOIN users u ON u.id = r.user_id \
+                        "SELECT DISTINCT u.id, u.email, u.lang FROM staff_roles r JOIN users u ON u.id = r.user_id \
                          JOIN dossiers d ON d.unit_code = r.unit_code WHERE d.id = $1 AND NOT u.disabled",
                     )
                     .bind(d)
@@ -90,7 +95,7 @@ impl Db {
                 // An assignment: the named colleague, while they still work at the ward.
                 (Some(d), "dossier.assigned") => with_tx!(tx, t => {
                     sqlx::query_as(
-                        "SELECT DISTINCT u.id, u.email FROM staff_roles r JOIN users u ON u.id = r.user_id \
+                        "SELECT DISTINCT u.id, u.email, u.lang FROM staff_roles r JOIN users u ON u.id = r.user_id \
                          JOIN dossiers d ON d.unit_code = r.unit_code WHERE d.id = $1 AND u.id = $2 AND NOT u.disabled",
                     )
                     .bind(d)
@@ -100,7 +105,7 @@ impl Db {
                 }),
                 (Some(d), _) => with_tx!(tx, t => {
                     sqlx::query_as(
-                        "SELECT u.id, u.email FROM dossiers d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
+                        "SELECT u.id, u.email, u.lang FROM dossiers d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
                     )
                     .bind(d)
                     .fetch_all(&mut **t)
@@ -108,8 +113,12 @@ impl Db {
                 }),
                 (None, _) => Vec::new(),
             };
-            let mail = mail_text(&topic, &payload.0);
-            for (user, email) in &recipients {
+            for (user, email, lang) in &recipients {
+                let mail = mail_text(
+                    &topic,
+                    &payload.0,
+                    crate::ui::i18n::Lang::from_code(lang.as_deref().unwrap_or("vi")),
+                );
                 with_tx!(tx, t => {
                     sqlx::query(
                         "INSERT INTO notifications (user_id, outbox_id, dossier_id, topic, payload, created_at) \
@@ -152,7 +161,7 @@ impl Db {
             }
             tx.commit().await?;
             out.messages += 1;
-            out.users.extend(recipients.into_iter().map(|(u, _)| u));
+            out.users.extend(recipients.into_iter().map(|(u, _, _)| u));
         }
         Ok(out)
     }
@@ -333,6 +342,18 @@ impl Db {
             sqlx::query("UPDATE users SET email = $1, phone = $2 WHERE id = $3")
                 .bind(email)
                 .bind(phone)
+                .bind(user_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records the language (`vi`, `en`) a person reads the portal in, when it changed.
+    pub async fn set_user_lang(&self, user_id: &str, lang: &str) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query("UPDATE users SET lang = $1 WHERE id = $2 AND (lang IS NULL OR lang <> $1)")
+                .bind(lang)
                 .bind(user_id)
                 .execute(pool)
                 .await?;

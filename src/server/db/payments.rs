@@ -274,19 +274,18 @@ impl Db {
                     .await?
                     .rows_affected()
             }) == 1;
-        let note = format!(
-            "Đã thanh toán phí, lệ phí {} qua cổng thanh toán (mã giao dịch {}).",
-            crate::domain::money::Vnd(p.amount_vnd).format_vi(),
-            s.provider_txn_no
-        );
+        let said = crate::domain::filing::Said::Paid {
+            amount_vnd: p.amount_vnd,
+            txn: s.provider_txn_no.to_string(),
+        };
         with_tx!(tx, t => {
             sqlx::query(
-                "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note) \
+                "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, said) \
                  SELECT $1, id, $2, status, 'system', NULL, $3 FROM dossiers WHERE id = $4",
             )
             .bind(uuid::Uuid::now_v7().to_string())
             .bind(s.at)
-            .bind(&note)
+            .bind(sqlx::types::Json(&said))
             .bind(&p.dossier_id)
             .execute(&mut **t)
             .await?;

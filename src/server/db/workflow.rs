@@ -151,8 +151,10 @@ pub struct Change<'a> {
     pub actor_id: Option<&'a str>,
     /// What (`accept`, `withdraw` …).
     pub act: &'a str,
-    /// Timeline note (reason).
+    /// Timeline note (reason), as the person acting wrote it.
     pub note: Option<String>,
+    /// What the portal says of the step (worded in each reader's language).
+    pub said: Option<crate::domain::filing::Said>,
     /// Column changes.
     pub sets: Sets,
     /// A supplement request opened by this change.
@@ -359,8 +361,8 @@ impl Db {
         if !matches!(c.act, "claim" | "assign") {
             with_tx!(tx, t => {
                 sqlx::query(
-                    "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note, said) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(uuid::Uuid::now_v7().to_string())
                 .bind(&d.id)
@@ -369,6 +371,7 @@ impl Db {
                 .bind(c.actor_role)
                 .bind(c.actor_id)
                 .bind(&c.note)
+                .bind(c.said.as_ref().map(sqlx::types::Json))
                 .execute(&mut **t)
                 .await?;
             });
@@ -559,7 +562,8 @@ impl Db {
             .map(|(at, role, unit, action)| AccessEntry {
                 at,
                 role,
-                unit_name: unit.map(|u| unit_display(&u)).unwrap_or_default(),
+                unit_name: unit.as_deref().map(unit_display).unwrap_or_default(),
+                unit_name_en: unit.as_deref().map(unit_display_en).unwrap_or_default(),
                 action: action.trim_start_matches("dossier_").to_string(),
             })
             .collect())
@@ -718,6 +722,15 @@ pub fn unit_display(kind_and_name: &str) -> String {
     match kind_and_name.split_once(':') {
         Some(("phuong", n)) => format!("Phường {n}"),
         Some((_, n)) => format!("Xã {n}"),
+        None => kind_and_name.to_string(),
+    }
+}
+
+/// The same in English: "Ba Đình Ward", "Sóc Sơn Commune".
+pub fn unit_display_en(kind_and_name: &str) -> String {
+    match kind_and_name.split_once(':') {
+        Some(("phuong", n)) => format!("{n} Ward"),
+        Some((_, n)) => format!("{n} Commune"),
         None => kind_and_name.to_string(),
     }
 }

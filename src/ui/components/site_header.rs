@@ -35,7 +35,13 @@ pub fn SiteHeader() -> impl IntoView {
                     class="lang-switch"
                     lang=move || t().lang_other_code
                     aria-label=move || t().lang_switch_label
-                    on:click=move |_| i18n.toggle()
+                    on:click=move |_| {
+                        i18n.toggle();
+                        // A signed-in person's e-mail follows the language they chose.
+                        if matches!(session.info.get_untracked(), Some(Some(_))) {
+                            session.refresh();
+                        }
+                    }
                 >
                     {move || t().lang_other_name}
                 </button>

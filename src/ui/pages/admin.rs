@@ -123,7 +123,8 @@ pub fn AdminPage() -> impl IntoView {
                                             <ul class="plain">
                                                 {m.roles.into_iter().map(|r| {
                                                     let leader = r.role == "leader";
-                                                    view! { <li>{r.unit_name.clone()} " — " {move || if leader { t().role_leader } else { t().role_officer }}</li> }
+                                                    let name = i18n.lang().pick(&r.unit_name, &r.unit_name_en).to_string();
+                                                    view! { <li>{name} " — " {move || if leader { t().role_leader } else { t().role_officer }}</li> }
                                                 }).collect_view()}
                                             </ul>
                                             {(!m.is_admin).then(|| view! {

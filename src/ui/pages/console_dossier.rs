@@ -394,7 +394,8 @@ fn StaffDossierDetail(cx: DossierCx) -> impl IntoView {
                     <li>
                         <strong>{status_name(lang, e.status)}</strong>
                         <span class="timeline__meta">{format!(" — {} — {who}", when(e.at))}</span>
-                        {e.note.clone().map(|n| view! { <p>{n}</p> })}
+                        {e.said.as_ref().map(|said| view! { <p>{crate::ui::i18n::said_text(lang, said)}</p> })}
+                        {e.note.clone().map(|n| view! { <p lang=(lang == Lang::En).then_some("vi")>{n}</p> })}
                     </li>
                 }
             }).collect_view()

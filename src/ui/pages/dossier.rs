@@ -16,7 +16,9 @@ use crate::domain::upload::UploadView;
 use crate::domain::workflow::{Countdown, DUE_SOON_MINUTES, OwnDossier, SupplementView};
 use crate::ui::components::{ErrorSummary, FieldMessage, LoadError, SignInPrompt};
 use crate::ui::focus::focus_id;
-use crate::ui::i18n::{Lang, Messages, error_message, field_message, fill, status_name, use_i18n};
+use crate::ui::i18n::{
+    Lang, Messages, error_message, field_message, fill, said_text, status_name, use_i18n,
+};
 use crate::ui::live::use_live;
 use crate::ui::pages::NotFoundPage;
 use crate::ui::pages::dossier_documents::DossierDocuments;
@@ -270,7 +272,7 @@ fn DossierDetail(dossier: OwnDossier) -> impl IntoView {
                         <h1>{move || t().dossier_submitted}</h1>
                         <p>{move || t().dossier_code}</p>
                         <p class="panel__code">{code.clone()}</p>
-                        <p>{move || fill(t().dossier_submitted_body, "unit", own.with(|o| o.dossier.unit_name.clone()))}</p>
+                        <p>{move || fill(t().dossier_submitted_body, "unit", own.with(|o| i18n.lang().pick(&o.dossier.unit_name, &o.dossier.unit_name_en).to_string()))}</p>
                     </div>
                 }.into_any()
             } else {
@@ -299,7 +301,7 @@ fn DossierDetail(dossier: OwnDossier) -> impl IntoView {
             <CountdownView own=own />
             <dl class="facts">
                 <div><dt>{move || t().dossier_procedure}</dt><dd>{move || own.with(|o| i18n.lang().pick(&o.dossier.procedure_vi, &o.dossier.procedure_en).to_string())}</dd></div>
-                <div><dt>{move || t().dossier_unit}</dt><dd>{move || own.with(|o| o.dossier.unit_name.clone())}</dd></div>
+                <div><dt>{move || t().dossier_unit}</dt><dd>{move || own.with(|o| i18n.lang().pick(&o.dossier.unit_name, &o.dossier.unit_name_en).to_string())}</dd></div>
                 <div><dt>{move || t().dossier_status}</dt><dd class="status">{move || status_name(i18n.lang(), status.get())}</dd></div>
                 <div><dt>{move || t().dossier_received}</dt><dd>{move || when(i18n.lang(), own.with(|o| o.dossier.received_at))}</dd></div>
                 <div><dt>{move || t().dossier_due}</dt><dd>{move || when(i18n.lang(), own.with(|o| o.countdown.due_at))}</dd></div>
@@ -331,7 +333,8 @@ fn DossierDetail(dossier: OwnDossier) -> impl IntoView {
                                 <span class="timeline__meta">
                                     " — " <time datetime=e.at.to_rfc3339()>{when(i18n.lang(), e.at)}</time> {format!(" — {who}")}
                                 </span>
-                                {e.note.map(|n| view! { <p class="timeline__note">{n}</p> })}
+                                {e.said.as_ref().map(|said| view! { <p class="timeline__note">{said_text(i18n.lang(), said)}</p> })}
+                                {e.note.map(|n| view! { <p class="timeline__note" lang=(i18n.lang() == Lang::En).then_some("vi")>{n}</p> })}
                             </li>
                         }
                     }).collect_view()}
@@ -642,7 +645,7 @@ fn AccessLog(own: RwSignal<OwnDossier>) -> impl IntoView {
                                 <tr>
                                     <td data-label=c_time><time datetime=a.at.to_rfc3339()>{to_local(a.at).format("%H:%M %d/%m/%Y").to_string()}</time></td>
                                     <td data-label=c_role>{role_label(t(), &a.role)}</td>
-                                    <td data-label=c_unit>{a.unit_name.clone()}</td>
+                                    <td data-label=c_unit>{i18n.lang().pick(&a.unit_name, &a.unit_name_en).to_string()}</td>
                                     <td data-label=c_action>{act_label(t(), &a.action)}</td>
                                 </tr>
                             }).collect_view()}

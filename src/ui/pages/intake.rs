@@ -1,18 +1,22 @@
 //! `/can-bo/tiep-nhan?don-vi=<unit>`: an officer files a dossier at the one-stop counter on a
 //! resident's behalf (channel 1): the procedure, the applicant's ID number and name, the
-//! procedure's own form (the same field components as the online form), and the resident's
-//! consent. The receipt is printed straight after.
+//! procedure's own form (the same field components as the online form), the paper documents
+//! received, and the resident's consent: shown to them, then confirmed on their own phone
+//! (through a QR code) or by signing the printed receipt. The receipt is printed straight
+//! after.
 
 use crate::api::AppError;
 use crate::api::catalog::{get_procedure, list_units, search_procedures};
+use crate::api::intake::{ConsentAsk, ConsentRef, ConsentTicket, ask_consent, consent_status};
 use crate::api::session::RoleInfo;
 use crate::api::staff::{IntakeRequest, file_at_counter};
 use crate::domain::catalog::{CatalogQuery, Procedure, ProcedureSummary, Unit};
 use crate::domain::field_error::FieldError;
 use crate::domain::form::{Answers, Ctx, validate};
+use crate::domain::intake::{CONSENT_EN, CONSENT_VERSION, CONSENT_VI, CounterConsent};
 use crate::ui::components::{ErrorSummary, FieldMessage, LoadError};
 use crate::ui::focus::focus_id;
-use crate::ui::i18n::{error_message, fill, use_i18n};
+use crate::ui::i18n::{Lang, error_message, fill, use_i18n};
 use crate::ui::pages::console_dossier::slip_file;
 use crate::ui::pages::filing::{FieldView, FormCx, input_id, today, tr};
 use crate::ui::pages::staff::staff_only;
@@ -30,7 +34,7 @@ fn intake_field_id(field: &str) -> String {
         "slug" => "intake-procedure".into(),
         "cccd" => "intake-cccd".into(),
         "name" => "intake-name".into(),
-        "consent" => "intake-consent".into(),
+        "consent" => "intake-consent-phone".into(),
         "idempotency_key" => "intake-submit".into(),
         f => input_id(f),
     }
@@ -97,7 +101,7 @@ fn IntakeLoader(unit: String, roles: Vec<RoleInfo>) -> impl IntoView {
     let unit_name = roles
         .iter()
         .find(|r| r.unit_code == unit)
-        .map(|r| r.unit_name.clone())
+        .map(|r| i18n.lang().pick(&r.unit_name, &r.unit_name_en).to_string())
         .unwrap_or_else(|| unit.clone());
     let officer = roles
         .iter()
@@ -161,7 +165,13 @@ fn IntakeForm(
     let procedure_error = RwSignal::new(None::<AppError>);
     let cccd = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
-    let consent = RwSignal::new(false);
+    // How the resident confirms: on their phone (`phone`) or by signing the receipt.
+    let method = RwSignal::new("phone");
+    let shown = RwSignal::new(false);
+    let ticket = RwSignal::new(None::<ConsentTicket>);
+    let confirmed = RwSignal::new(false);
+    let ticket_error = RwSignal::new(None::<AppError>);
+    let papers = RwSignal::new(Vec::<u32>::new());
     let key = StoredValue::new(new_key());
     let busy = RwSignal::new(false);
     let submit_error = RwSignal::new(None::<AppError>);
@@ -190,6 +200,7 @@ fn IntakeForm(
         loading_procedure.set(true);
         leptos::task::spawn_local(async move {
             let r = get_procedure(s.clone()).await;
+            papers.set(Vec::new());
             // Another procedure may have been chosen meanwhile.
             if slug.get_untracked() != s {
                 return;
@@ -230,10 +241,59 @@ fn IntakeForm(
                 errs.extend(fields);
             }
         });
-        if !consent.get_untracked() {
-            errs.push(FieldError::new("consent", "consent_required"));
+        match method.get_untracked() {
+            "phone" if !confirmed.get_untracked() => {
+                errs.push(FieldError::new("consent", "consent_not_confirmed"))
+            }
+            "signature" if !shown.get_untracked() => {
+                errs.push(FieldError::new("consent", "consent_required"))
+            }
+            _ => {}
         }
         errs
+    };
+
+    // A confirmation belongs to one applicant and one procedure: another one needs a new code.
+    Effect::new(move |_| {
+        cccd.track();
+        slug.track();
+        ticket.set(None);
+        confirmed.set(false);
+    });
+    let make_ticket = move |_| {
+        ticket_error.set(None);
+        let req = ConsentAsk {
+            unit: unit.get_value(),
+            slug: slug.get_untracked(),
+            cccd: cccd.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            match ask_consent(req).await {
+                Ok(t) => {
+                    let token = t.token.clone();
+                    ticket.set(Some(t));
+                    // Asked every two seconds until the resident confirms or the code changes.
+                    loop {
+                        crate::ui::upload::sleep_ms(2000).await;
+                        let current = ticket.try_get_untracked().flatten().map(|t| t.token);
+                        if current.as_deref() != Some(token.as_str()) {
+                            break;
+                        }
+                        let r = consent_status(ConsentRef {
+                            unit: unit.get_value(),
+                            token: token.clone(),
+                        })
+                        .await;
+                        if matches!(r, Ok(true)) {
+                            confirmed.set(true);
+                            errors.update(|e| e.retain(|x| x.field != "consent"));
+                            break;
+                        }
+                    }
+                }
+                Err(e) => ticket_error.set(Some(e)),
+            }
+        });
     };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -255,7 +315,13 @@ fn IntakeForm(
             cccd: cccd.get_untracked(),
             name: name.get_untracked(),
             answers: answers.get_untracked(),
-            consent: consent.get_untracked(),
+            consent: match (method.get_untracked(), ticket.get_untracked()) {
+                ("phone", Some(t)) => CounterConsent::Phone { token: t.token },
+                _ => CounterConsent::Signature {
+                    shown: shown.get_untracked(),
+                },
+            },
+            papers: papers.get_untracked(),
             idempotency_key: key.get_value(),
         };
         leptos::task::spawn_local(async move {
@@ -279,7 +345,11 @@ fn IntakeForm(
         key.set_value(new_key());
         cccd.set(String::new());
         name.set(String::new());
-        consent.set(false);
+        method.set("phone");
+        shown.set(false);
+        ticket.set(None);
+        confirmed.set(false);
+        papers.set(Vec::new());
         submit_error.set(None);
         errors.set(Vec::new());
         load_procedure(String::new());
@@ -317,6 +387,111 @@ fn IntakeForm(
 
     let field_error =
         move |field: &'static str| move || errors.with(|es| es.iter().any(|e| e.field == field));
+
+    // The paper documents of the procedure, each ticked when handed in.
+    let papers_view = move || {
+        procedure.get().map(|p| {
+                    let lang = i18n.lang();
+                    view! {
+                        <fieldset class="field field--group" id="intake-papers">
+                            <legend>{t().intake_papers}</legend>
+                            <p class="hint">{t().intake_papers_hint}</p>
+                            {p.documents.iter().enumerate().map(|(i, d)| {
+                                let i = i as u32;
+                                let id = format!("intake-paper-{i}");
+                                let counts = [
+                                    (d.originals > 0).then(|| format!("{:02} {}", d.originals, lang.pick("bản chính", "original(s)"))),
+                                    (d.copies > 0).then(|| format!("{:02} {}", d.copies, lang.pick("bản sao", "copy/copies"))),
+                                ].into_iter().flatten().collect::<Vec<_>>().join(", ");
+                                let name = lang.pick(&d.name_vi, &d.name_en).to_string();
+                                let required = d.required.then(|| format!(" ({})", t().intake_paper_required));
+                                view! {
+                                    <div class="choice">
+                                        <input id=id.clone() type="checkbox"
+                                            prop:checked=move || papers.with(|ps| ps.contains(&i))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                papers.update(|ps| {
+                                                    ps.retain(|x| *x != i);
+                                                    if on { ps.push(i); ps.sort_unstable(); }
+                                                });
+                                            } />
+                                        <label for=id>{name}{required}<span class="hint">{format!(" — {counts}")}</span></label>
+                                    </div>
+                                }.into_any()
+                            }).collect_view()}
+                        </fieldset>
+                    }.into_any()
+                })
+    };
+
+    // What the resident agrees to, and how they confirm it.
+    let consent_view = move || {
+        view! {
+                <section class="form-section" aria-labelledby="intake-consent-title">
+                    <h2 id="intake-consent-title">{move || t().intake_consent_title}</h2>
+                    <p>{move || fill(t().intake_consent_read, "version", CONSENT_VERSION)}</p>
+                    <blockquote class="consent-text">
+                        <p>{move || match i18n.lang() { Lang::Vi => CONSENT_VI, Lang::En => CONSENT_EN }}</p>
+                    </blockquote>
+                    <fieldset class="field" class:field--error=field_error("consent")>
+                        <legend>{move || t().intake_consent_how}</legend>
+                        <FieldMessage errors=errors field="consent" id="intake-consent-error" />
+                        <div class="choice">
+                            <input id="intake-consent-phone" type="radio" name="intake-consent"
+                                prop:checked=move || method.get() == "phone"
+                                on:change=move |_| method.set("phone") />
+                            <label for="intake-consent-phone">{move || t().intake_consent_phone}</label>
+                        </div>
+                        <div class="choice">
+                            <input id="intake-consent-signature" type="radio" name="intake-consent"
+                                prop:checked=move || method.get() == "signature"
+                                on:change=move |_| method.set("signature") />
+                            <label for="intake-consent-signature">{move || t().intake_consent_signature}</label>
+                        </div>
+                    </fieldset>
+                    <Show when=move || method.get() == "phone">
+                        {move || match ticket.get() {
+                            None => view! {
+                                <p>
+                                    <button type="button" class="button button--secondary"
+                                        disabled=move || slug.get().is_empty() || cccd.get().trim().len() < 12
+                                        on:click=make_ticket>{move || t().intake_consent_make_qr}</button>
+                                </p>
+                                <p class="hint">{move || t().intake_consent_need_id}</p>
+                                {move || ticket_error.get().map(|e| view! { <p class="field-error" role="alert">{error_message(t(), &e)}</p> })}
+                            }.into_any(),
+                            Some(tk) => {
+                                let qr = format!("/files/intake-consent/{}.svg?{}={}", tk.token, routes::query::UNIT, routes::encode(&unit.get_value()));
+                                let until = crate::domain::calendar::to_local(tk.expires_at).format("%H:%M").to_string();
+                                let alt = fill(t().intake_consent_qr_alt, "url", &tk.url);
+                                view! {
+                                    <div class="consent-qr">
+                                        <img src=qr alt=alt width="240" height="240" />
+                                        <p class="hint">{fill(t().intake_consent_scan, "time", until)}</p>
+                                        <p class="mono consent-qr__url">{tk.url.clone()}</p>
+                                        <p role="status" class=move || if confirmed.get() { "notice notice--ok" } else { "notice" }>
+                                            {move || if confirmed.get() { t().intake_consent_confirmed } else { t().intake_consent_waiting }}
+                                        </p>
+                                    </div>
+                                }.into_any()
+                            }
+                        }}
+                    </Show>
+                    <Show when=move || method.get() == "signature">
+                        <div class="field field--checkbox">
+                            <div class="choice">
+                                <input id="intake-consent-shown" type="checkbox"
+                                    prop:checked=move || shown.get()
+                                    on:change=move |ev| shown.set(event_target_checked(&ev)) />
+                                <label for="intake-consent-shown">{move || t().intake_consent_shown}</label>
+                            </div>
+                        </div>
+                    </Show>
+                </section>
+    }
+        .into_any()
+    };
 
     view! {
         <Show when=move || done.get().is_none() fallback=move || {
@@ -381,17 +556,8 @@ fn IntakeForm(
                 {move || loading_procedure.get().then(|| view! { <p class="loading" role="status">{t().catalog_loading}</p> })}
                 {move || procedure_error.get().map(|e| view! { <p class="notice notice--error" role="alert">{error_message(t(), &e)}</p> })}
                 {sections}
-                <div class="field field--checkbox" class:field--error=field_error("consent")>
-                    <FieldMessage errors=errors field="consent" id="intake-consent-error" />
-                    <div class="choice">
-                        <input id="intake-consent" type="checkbox" required
-                            aria-invalid=move || field_error("consent")().to_string()
-                            aria-describedby=move || field_error("consent")().then_some("intake-consent-error")
-                            prop:checked=move || consent.get()
-                            on:change=move |ev| consent.set(event_target_checked(&ev)) />
-                        <label for="intake-consent">{move || t().intake_consent}</label>
-                    </div>
-                </div>
+                {papers_view}
+                {consent_view}
                 {move || submit_error.get().map(|e| view! {
                     <div id="intake-error" class="notice notice--error" tabindex="-1" role="alert">
                         <p>{move || match &e {

@@ -13,12 +13,15 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_location, use_query_map};
 
-/// The wards the officer works at, in role order, each once: (code, name).
-pub(crate) fn staff_units(roles: &[RoleInfo]) -> Vec<(String, String)> {
+/// The wards the officer works at, in role order, each once: (code, name in `lang`).
+pub(crate) fn staff_units(roles: &[RoleInfo], lang: Lang) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for r in roles {
         if !out.iter().any(|(c, _)| *c == r.unit_code) {
-            out.push((r.unit_code.clone(), r.unit_name.clone()));
+            out.push((
+                r.unit_code.clone(),
+                lang.pick(&r.unit_name, &r.unit_name_en).to_string(),
+            ));
         }
     }
     out
@@ -148,7 +151,7 @@ fn Console(unit: String, roles: Vec<RoleInfo>) -> impl IntoView {
     let queue = Signal::derive(move || params.read().get(query::QUEUE).unwrap_or_default());
     let q = Signal::derive(move || params.read().get(query::Q).unwrap_or_default());
     let unit = StoredValue::new(unit);
-    let units = staff_units(&roles);
+    let units = staff_units(&roles, i18n.lang());
     let officer = roles_at(&roles, &unit.get_value()).contains(&"officer".to_string());
     let data = LocalResource::new(move || {
         let req = ConsoleRequest {
@@ -159,15 +162,15 @@ fn Console(unit: String, roles: Vec<RoleInfo>) -> impl IntoView {
         ward_console(req)
     });
     let unit_name = move || {
-        data.get()
-            .and_then(Result::ok)
-            .map(|c| c.dashboard.unit_name)
-            .filter(|n| !n.is_empty())
+        roles
+            .iter()
+            .find(|r| r.unit_code == unit.get_value())
+            .map(|r| i18n.lang().pick(&r.unit_name, &r.unit_name_en).to_string())
             .or_else(|| {
-                roles
-                    .iter()
-                    .find(|r| r.unit_code == unit.get_value())
-                    .map(|r| r.unit_name.clone())
+                data.get()
+                    .and_then(Result::ok)
+                    .map(|c| c.dashboard.unit_name)
+                    .filter(|n| !n.is_empty())
             })
             .unwrap_or_else(|| unit.get_value())
     };
