@@ -25,14 +25,7 @@ pub async fn start_filing(req: StartRequest) -> Result<Draft, AppError> {
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
     let db = &cx.state.db;
-    let procedure = db
-        .procedure_by_slug(&req.slug)
-        .await
-        .map_err(|e| cx.internal(e))?
-        .ok_or(AppError::NotFound)?;
-    let from_identity = procedure
-        .form
-        .prefill(&identity_profile(&cx, &me.user_id).await?);
+    let (procedure, from_identity) = procedure_and_prefill(&cx, &req.slug, &me.user_id).await?;
     if !req.fresh
         && let Some(d) = db
             .latest_draft(&me.user_id, &procedure.code)
@@ -51,6 +44,26 @@ pub async fn start_filing(req: StartRequest) -> Result<Draft, AppError> {
         .await
         .map_err(|e| cx.internal(e))?;
     Ok(Draft { from_identity, ..d })
+}
+
+/// A procedure by slug, and its form's answers prefilled from the caller's identity.
+#[cfg(feature = "ssr")]
+async fn procedure_and_prefill(
+    cx: &crate::server::ctx::RequestCtx,
+    slug: &str,
+    user_id: &str,
+) -> Result<(crate::domain::catalog::Procedure, Answers), AppError> {
+    let procedure = cx
+        .state
+        .db
+        .procedure_by_slug(slug)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)?;
+    let from_identity = procedure
+        .form
+        .prefill(&identity_profile(cx, user_id).await?);
+    Ok((procedure, from_identity))
 }
 
 /// What the identity provider gave at the caller's last login, as forms are prefilled from it.
@@ -103,14 +116,7 @@ pub async fn get_draft(req: DraftId) -> Result<Draft, AppError> {
         .await
         .map_err(|e| cx.internal(e))?
         .ok_or(AppError::NotFound)?;
-    let procedure = db
-        .procedure_by_slug(&draft.procedure_slug)
-        .await
-        .map_err(|e| cx.internal(e))?
-        .ok_or(AppError::NotFound)?;
-    let from_identity = procedure
-        .form
-        .prefill(&identity_profile(&cx, &me.user_id).await?);
+    let (_, from_identity) = procedure_and_prefill(&cx, &draft.procedure_slug, &me.user_id).await?;
     Ok(Draft {
         from_identity,
         ..draft
