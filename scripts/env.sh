@@ -9,6 +9,9 @@ TRUNK_VERSION=0.21.14
 # Must equal the `wasm-bindgen` pin in Cargo.toml.
 WASM_BINDGEN_VERSION=0.2.130
 NEXTEST_VERSION=0.9.143
+# The FHIR validators of the health-record tests (installed by scripts/setup).
+export DVC_PYTHON="$DVC_TOOLS/py/bin/python"
+export DVC_IPS_PACKAGE="$DVC_TOOLS/ips/package"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_updated=
