@@ -23,6 +23,21 @@ fn field(key: &str) -> String {
     key.replace('.', "_")
 }
 
+/// Messages only the form bundle's pages use (the health record's): left out of the main
+/// bundle, so that residents who only look things up do not download them.
+fn forms_only(key: &str) -> bool {
+    key.starts_with("health.") && key != "health.nav"
+}
+
+/// The attribute that keeps a forms-only message out of the main bundle.
+fn gate(key: &str) -> &'static str {
+    if forms_only(key) {
+        "#[cfg(any(feature = \"forms\", not(feature = \"csr\")))]\n    "
+    } else {
+        ""
+    }
+}
+
 fn main() {
     let vi = load("vi");
     let en = load("en");
@@ -44,7 +59,13 @@ fn main() {
     out.push_str("/// UI text in one language (generated from `locales/*.json`).\n");
     out.push_str("#[derive(Debug)]\npub struct Messages {\n");
     for k in vi.keys() {
-        writeln!(out, "    /// `{k}`\n    pub {}: &'static str,", field(k)).unwrap();
+        writeln!(
+            out,
+            "    /// `{k}`\n    {}pub {}: &'static str,",
+            gate(k),
+            field(k)
+        )
+        .unwrap();
     }
     out.push_str("}\n\n");
     for (name, table) in [("VI", &vi), ("EN", &en)] {
@@ -55,13 +76,13 @@ fn main() {
         )
         .unwrap();
         for (k, v) in table.iter() {
-            writeln!(out, "    {}: {:?},", field(k), v).unwrap();
+            writeln!(out, "    {}{}: {:?},", gate(k), field(k), v).unwrap();
         }
         out.push_str("};\n\n");
     }
     out.push_str("impl Messages {\n    /// Every message with its key (for tests).\n    pub fn all(&self) -> Vec<(&'static str, &'static str)> {\n        vec![\n");
     for k in vi.keys() {
-        writeln!(out, "            ({k:?}, self.{}),", field(k)).unwrap();
+        writeln!(out, "            {}({k:?}, self.{}),", gate(k), field(k)).unwrap();
     }
     out.push_str("        ]\n    }\n}\n");
 

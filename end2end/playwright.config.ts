@@ -11,6 +11,8 @@ const idpPort = Number(process.env.DVC_E2E_IDP_PORT ?? port + 1000);
 const idp = `http://127.0.0.1:${idpPort}`;
 const payPort = Number(process.env.DVC_E2E_PAY_PORT ?? port + 2000);
 const pay = `http://127.0.0.1:${payPort}`;
+const ehrPort = Number(process.env.DVC_E2E_EHR_PORT ?? port + 3000);
+const ehr = `http://127.0.0.1:${ehrPort}`;
 
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -85,6 +87,16 @@ export default defineConfig({
     },
    },
    {
+    // The sandbox health-data service: a real FHIR R4 server (npm @medplum/fhir-router).
+    command: "exec node sandbox/ehr.mjs",
+    url: `${ehr}/healthz`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: { EHR_PORT: String(ehrPort), EHR_LARGE_VISITS: "0" },
+   },
+   {
     command: `mkdir -p ${runDir} && exec ${serverBin}`,
     cwd: root,
     url: `${baseURL}/healthz`,
@@ -102,6 +114,7 @@ export default defineConfig({
       DVC_PUBLIC_ORIGIN: baseURL,
       DVC_OIDC_ISSUER: idp,
       DVC_PAYMENT_URL: `${pay}/paymentv2/vpcpay.html`,
+      DVC_EHR_FHIR_BASE: `${ehr}/fhir`,
       DVC_BOOTSTRAP_ADMIN_CCCD: "001078000444",
       // Sandbox ward staff for the dossier journeys: Ngô Thị Mai (officer) and Đỗ Quang Huy
       // (leader) at Phường Hoàn Kiếm. Phạm Thu Hà and Vũ Thị Lan are left for the

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod dossiers;
 pub mod error;
 pub mod filing;
+pub mod health;
 pub mod intake;
 pub mod registry;
 pub mod session;

@@ -7,7 +7,12 @@ pub mod config;
 pub mod console;
 pub mod ctx;
 pub mod db;
+pub mod ehr;
+pub mod fhir_export;
+pub mod fhir_view;
 pub mod files;
+pub mod health;
+pub mod health_pdf;
 pub mod http;
 pub mod jobs;
 pub mod mail;
@@ -21,6 +26,7 @@ pub mod rate_limit;
 pub mod receipt;
 pub mod s3;
 pub mod seed;
+pub mod shl;
 pub mod slips;
 pub mod state;
 pub mod telemetry;
@@ -81,6 +87,17 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         None => uploads::FileStore::local(config.files_dir.clone())?,
     };
     let calendar = Arc::new(db.calendar().await?);
+    let schedule_path = config.data.join("immunization-schedule.json");
+    let schedule = std::fs::read_to_string(&schedule_path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", schedule_path.display()))
+        .and_then(|s| {
+            crate::domain::immunization::Schedule::parse(&s)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", schedule_path.display()))
+        })?;
+    let ehr = ehr::Ehr::from_config(&config).map(Arc::new);
+    if ehr.is_none() {
+        tracing::info!("no health-data service (DVC_EHR_FHIR_BASE): the health record is off");
+    }
     let state = AppState {
         calendar,
         db,
@@ -91,6 +108,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         files,
         hub: notify::Hub::default(),
         clock: clock::Clock::default(),
+        ehr,
+        schedule: Arc::new(schedule),
     };
     // Uploads a crash cut short after their last piece are finished before serving.
     uploads::finish_interrupted(&state).await;

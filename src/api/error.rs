@@ -23,7 +23,12 @@ pub enum AppError {
     Forbidden,
     /// Allowed only after a fresh login at identity level 2.
     #[error("step-up required")]
+    #[serde(rename = "step_up_required")]
     StepUpRequired,
+    /// The health record opens only after the resident has consented to its notice.
+    #[error("consent required")]
+    #[serde(rename = "consent_required")]
+    ConsentRequired,
     /// Must sign in first.
     #[error("unauthenticated")]
     Unauthenticated,
@@ -63,7 +68,7 @@ impl AppError {
         match self {
             AppError::Validation { .. } => 422,
             AppError::NotFound => 404,
-            AppError::Forbidden | AppError::StepUpRequired => 403,
+            AppError::Forbidden | AppError::StepUpRequired | AppError::ConsentRequired => 403,
             AppError::Unauthenticated => 401,
             AppError::Conflict => 409,
             AppError::RateLimited { .. } => 429,

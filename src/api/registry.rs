@@ -20,6 +20,11 @@ pub enum Access {
     Level2,
     /// Staff with a role at the ward named in the request; any other ward answers 404.
     Staff,
+    /// The health record: a resident (never staff) at level 2 with a recent login who has
+    /// consented; a record other than their own or a represented child's answers 404.
+    Health,
+    /// Consent to the health record: any signed-in resident, never staff.
+    HealthConsent,
 }
 
 /// `(path, access)` for every server function.
@@ -60,6 +65,17 @@ pub const ALL: &[(&str, Access)] = &[
     ("/api/staff/intake/consent-status", Access::Staff),
     ("/api/consent/get", Access::Own),
     ("/api/consent/confirm", Access::Level2),
+    ("/api/health/subjects", Access::Health),
+    ("/api/health/consent", Access::HealthConsent),
+    ("/api/health/overview", Access::Health),
+    ("/api/health/visits", Access::Health),
+    ("/api/health/visit", Access::Health),
+    ("/api/health/lab-series", Access::Health),
+    ("/api/health/vaccinations", Access::Health),
+    ("/api/health/access-log", Access::Health),
+    ("/api/health/shares/create", Access::Health),
+    ("/api/health/shares/list", Access::Health),
+    ("/api/health/shares/revoke", Access::Health),
 ];
 
 /// Registers every server function with the server-function router.
@@ -114,5 +130,19 @@ pub fn register_all() {
         register_explicit::<ConsentStatus>();
         register_explicit::<ConsentRequest>();
         register_explicit::<ConfirmConsent>();
+    }
+    {
+        use crate::api::health::*;
+        register_explicit::<HealthSubjects>();
+        register_explicit::<HealthConsent>();
+        register_explicit::<HealthOverview>();
+        register_explicit::<HealthVisits>();
+        register_explicit::<HealthVisit>();
+        register_explicit::<HealthLabSeries>();
+        register_explicit::<HealthVaccinations>();
+        register_explicit::<HealthAccessLog>();
+        register_explicit::<HealthShareCreate>();
+        register_explicit::<HealthSharesList>();
+        register_explicit::<HealthShareRevoke>();
     }
 }

@@ -45,6 +45,8 @@ impl std::str::FromStr for Secret {
 pub const SANDBOX_PAYMENT_SECRET: &str = "DVCHN-SANDBOX-SECRET";
 /// The sandbox identity provider's client secret (`end2end/sandbox/idp.mjs`).
 pub const SANDBOX_OIDC_CLIENT_SECRET: &str = "sandbox-secret-change-me";
+/// The sandbox health-data service's client secret (`end2end/sandbox/ehr.mjs`).
+pub const SANDBOX_EHR_CLIENT_SECRET: &str = "sandbox-ehr-secret";
 
 /// Why the configuration cannot be used (printed at start-up; never contains a secret).
 #[derive(Debug, thiserror::Error)]
@@ -248,6 +250,52 @@ pub struct Config {
     #[arg(long, env = "DVC_CLAMD_ADDR")]
     pub clamd_addr: Option<String>,
 
+    /// Base URL of the health-data service's FHIR R4 API (e.g. `http://127.0.0.1:4030/fhir`);
+    /// none leaves the health record switched off. Called from the server only.
+    #[arg(long, env = "DVC_EHR_FHIR_BASE")]
+    pub ehr_fhir_base: Option<String>,
+
+    /// OAuth 2.0 token endpoint of the health-data service (client credentials). Default: the
+    /// FHIR base's origin with `/oauth/token`.
+    #[arg(long, env = "DVC_EHR_TOKEN_URL")]
+    pub ehr_token_url: Option<String>,
+
+    /// The portal's client id at the health-data service.
+    #[arg(long, env = "DVC_EHR_CLIENT_ID", default_value = "dvc-portal")]
+    pub ehr_client_id: String,
+
+    /// The portal's client secret at the health-data service. The default is the sandbox's,
+    /// accepted only in sandbox mode.
+    #[arg(
+        long,
+        env = "DVC_EHR_CLIENT_SECRET",
+        default_value = SANDBOX_EHR_CLIENT_SECRET,
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub ehr_client_secret: Secret,
+
+    /// Milliseconds the health-data service may take for one record before the resident is
+    /// told to try again later.
+    #[arg(long, env = "DVC_EHR_TIMEOUT_MS", default_value_t = 4000)]
+    pub ehr_timeout_ms: u64,
+
+    /// Seconds after a login during which the health record opens (step-up beyond that).
+    #[arg(long, env = "DVC_HEALTH_FRESH_SECS", default_value_t = 600)]
+    pub health_fresh_secs: i64,
+
+    /// A child's record is open to a parent the identity provider names until this age.
+    #[arg(long, env = "DVC_HEALTH_CHILD_MAX_AGE", default_value_t = 14)]
+    pub health_child_max_age: i32,
+
+    /// The shortest expiry a share link may be given, in seconds.
+    #[arg(long, env = "DVC_HEALTH_SHARE_MIN_SECS", default_value_t = 3600)]
+    pub health_share_min_secs: i64,
+
+    /// Wrong passcodes a share link survives over its whole life.
+    #[arg(long, env = "DVC_HEALTH_SHARE_ATTEMPTS", default_value_t = 10)]
+    pub health_share_attempts: i64,
+
     /// Crash tests only (sandbox mode): stop at this point of a code path until killed
     /// (`src/server/pause.rs`).
     #[arg(long, env = "DVC_TEST_PAUSE_AT", hide = true)]
@@ -279,6 +327,11 @@ impl Config {
             (
                 "DVC_OIDC_CLIENT_SECRET",
                 self.oidc_client_secret.expose() == SANDBOX_OIDC_CLIENT_SECRET,
+            ),
+            (
+                "DVC_EHR_CLIENT_SECRET",
+                self.ehr_fhir_base.is_some()
+                    && self.ehr_client_secret.expose() == SANDBOX_EHR_CLIENT_SECRET,
             ),
         ]
         .into_iter()

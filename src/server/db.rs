@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 mod dossier_code;
 pub mod filing;
+pub mod health;
 pub mod identity;
 pub mod intake;
 pub mod notify;

@@ -86,6 +86,22 @@ pub fn router(state: AppState) -> Router {
             get(crate::server::files::consent_qr),
         )
         .route(
+            "/files/health/export",
+            get(crate::server::health::export_download),
+        )
+        .route(
+            "/files/health/ips",
+            get(crate::server::health::ips_download),
+        )
+        .route(
+            "/files/health/visits/{file}",
+            get(crate::server::health::visit_pdf_download),
+        )
+        .route(
+            "/files/health/documents/{id}",
+            get(crate::server::health::document_download),
+        )
+        .route(
             "/files/uploads/{id}",
             get(crate::server::uploads::download).put(crate::server::uploads::put_chunk),
         )
@@ -115,6 +131,14 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(files)
         .route("/healthz", get(healthz))
+        // SMART Health Link manifests: opened by other people's viewers, without cookies,
+        // the one route answered to any origin.
+        .route(
+            "/shl/{token}",
+            post(crate::server::health::manifest)
+                .options(crate::server::health::manifest_preflight)
+                .layer(DefaultBodyLimit::max(4096)),
+        )
         // Server-to-server notices from the payment gateway: no session, no browser checks;
         // the signature decides.
         .route("/payments/vnpay/ipn", get(crate::server::payment::ipn))
@@ -350,6 +374,10 @@ async fn security_headers(req: Request, next: Next) -> Response {
             "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
         ),
     ] {
+        // A response that answers other origins (share-link manifests) keeps its own policy.
+        if name == "cross-origin-resource-policy" && h.contains_key(name) {
+            continue;
+        }
         h.insert(name, HeaderValue::from_static(value));
     }
     resp

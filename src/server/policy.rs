@@ -67,6 +67,14 @@ pub enum Action {
     OwnFiling,
     /// File a dossier: needs an identity-level-2 login.
     SubmitDossier,
+    /// Read one's health record or a represented child's: a resident (never a staff
+    /// session) at identity level 2 who logged in within `fresh_secs`.
+    ReadHealth {
+        /// The freshness window (`DVC_HEALTH_FRESH_SECS`).
+        fresh_secs: i64,
+    },
+    /// See or withdraw one's consent to the health record: a resident, never staff.
+    HealthConsent,
 }
 
 impl Action {
@@ -81,6 +89,8 @@ impl Action {
             Action::ManageStaff => "manage_staff",
             Action::OwnFiling => "own_filing",
             Action::SubmitDossier => "submit_dossier",
+            Action::ReadHealth { .. } => "read_health",
+            Action::HealthConsent => "health_consent",
         }
     }
 }
@@ -100,6 +110,18 @@ pub fn check(who: &Principal, action: &Action, now: DateTime<Utc>) -> Result<(),
         }
         (Principal::User(u), Action::RevealOwnId) => {
             if u.identity_level >= 2 && now - u.auth_time <= crate::server::auth::RECENT_LOGIN {
+                Ok(())
+            } else {
+                Err(AppError::StepUpRequired)
+            }
+        }
+        // Ward staff have no health function at all.
+        (Principal::User(u), Action::ReadHealth { .. } | Action::HealthConsent) if u.staff => {
+            Err(AppError::Forbidden)
+        }
+        (Principal::User(_), Action::HealthConsent) => Ok(()),
+        (Principal::User(u), Action::ReadHealth { fresh_secs }) => {
+            if u.identity_level >= 2 && (now - u.auth_time).num_seconds() <= *fresh_secs {
                 Ok(())
             } else {
                 Err(AppError::StepUpRequired)
@@ -159,6 +181,7 @@ mod tests {
         let officer = user(2, 1, false, &["00070"]);
         let admin = user(2, 1, true, &[]);
         let ward = |u: &str| Action::StaffArea { unit: u.into() };
+        let health = Action::ReadHealth { fresh_secs: 600 };
         let cases = [
             (&anon, Action::ReadCatalog, Ok(())),
             (&anon, Action::TrackDossier, Ok(())),
@@ -187,6 +210,15 @@ mod tests {
                 Err(AppError::StepUpRequired),
             ),
             (&stale, Action::SubmitDossier, Ok(())),
+            (&resident, health.clone(), Ok(())),
+            (&level1, health.clone(), Err(AppError::StepUpRequired)),
+            (&stale, health.clone(), Err(AppError::StepUpRequired)),
+            (&officer, health.clone(), Err(AppError::Forbidden)),
+            (&admin, health.clone(), Err(AppError::Forbidden)),
+            (&anon, health.clone(), Err(AppError::Unauthenticated)),
+            (&level1, Action::HealthConsent, Ok(())),
+            (&officer, Action::HealthConsent, Err(AppError::Forbidden)),
+            (&anon, Action::HealthConsent, Err(AppError::Unauthenticated)),
         ];
         for (who, action, want) in cases {
             assert_eq!(check(who, &action, now), want, "{action:?}");

@@ -66,6 +66,20 @@ pub const PAYMENTS_PER_USER: Limit = Limit {
     max: 30,
 };
 
+/// Health share links made by one person.
+pub const SHARES_PER_USER: Limit = Limit {
+    name: "share-user",
+    window_secs: 3600,
+    max: 30,
+};
+
+/// Share-link manifests asked for from one address (a viewer retries; a flood is refused).
+pub const SHARE_OPENS_PER_IP: Limit = Limit {
+    name: "share-ip",
+    window_secs: 600,
+    max: 60,
+};
+
 impl Limit {
     /// The counter's name for `key` (a person's id, an address, a dossier code).
     pub fn bucket(self, key: &str) -> String {

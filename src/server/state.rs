@@ -27,4 +27,8 @@ pub struct AppState {
     /// Now, as server functions, rate limits and the sweeps see it (tests move it forward;
     /// sign-in sessions keep the system clock).
     pub clock: crate::server::clock::Clock,
+    /// The health-data service, when configured.
+    pub ehr: Option<Arc<crate::server::ehr::Ehr>>,
+    /// The national immunisation schedule (`data/immunization-schedule.json`).
+    pub schedule: Arc<crate::domain::immunization::Schedule>,
 }

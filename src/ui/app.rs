@@ -4,9 +4,9 @@ use crate::ui::components::{LiveAnnouncer, OfflineBanner, SessionBanner, SiteFoo
 use crate::ui::i18n::provide_i18n_context;
 use crate::ui::live::provide_live_context;
 use crate::ui::pages::{
-    AdminPage, CatalogPage, ConsentPage, DossierPage, FilingPage, HomePage, IntakePage,
+    AdminPage, CatalogPage, ConsentPage, DossierPage, FilingPage, HealthPage, HomePage, IntakePage,
     LoginErrorPage, MyDossiersPage, NotFoundPage, NotificationsPage, ProcedurePage, ProfilePage,
-    StaffDossierPage, StaffPage, TrackPage,
+    ShareViewerPage, StaffDossierPage, StaffPage, Tab, TrackPage,
 };
 use crate::ui::session::provide_session_context;
 use leptos::prelude::*;
@@ -44,6 +44,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/thong-bao") view=NotificationsPage />
                     <Route path=path!("/tra-cuu") view=TrackPage />
                     <Route path=path!("/ca-nhan") view=ProfilePage />
+                    <Route path=path!("/suc-khoe") view=|| view! { <HealthPage tab=Tab::Overview /> } />
+                    <Route path=path!("/suc-khoe/lan-kham") view=|| view! { <HealthPage tab=Tab::Visits /> } />
+                    <Route path=path!("/suc-khoe/lan-kham/:id") view=|| view! { <HealthPage tab=Tab::Visit /> } />
+                    <Route path=path!("/suc-khoe/xet-nghiem") view=|| view! { <HealthPage tab=Tab::Labs /> } />
+                    <Route path=path!("/suc-khoe/tiem-chung") view=|| view! { <HealthPage tab=Tab::Vaccines /> } />
+                    <Route path=path!("/suc-khoe/nhat-ky") view=|| view! { <HealthPage tab=Tab::Log /> } />
+                    <Route path=path!("/suc-khoe/chia-se") view=|| view! { <HealthPage tab=Tab::Shares /> } />
+                    <Route path=path!("/chia-se-suc-khoe") view=ShareViewerPage />
                     <Route path=path!("/can-bo") view=StaffPage />
                     <Route path=path!("/can-bo/tiep-nhan") view=IntakePage />
                     <Route path=path!("/can-bo/ho-so/:code") view=StaffDossierPage />

@@ -17,6 +17,8 @@ mod dossier_documents;
 pub(crate) mod filing;
 #[cfg(all(feature = "csr", not(feature = "forms")))]
 mod forms_elsewhere;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
+mod health;
 mod home;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 mod intake;
@@ -26,6 +28,8 @@ mod not_found;
 mod notifications;
 mod procedure;
 mod profile;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
+mod share_viewer;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 mod staff;
 mod track;
@@ -40,7 +44,11 @@ pub use dossier::DossierPage;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 pub use filing::FilingPage;
 #[cfg(all(feature = "csr", not(feature = "forms")))]
-pub use forms_elsewhere::{DossierPage, FilingPage, IntakePage, StaffDossierPage, StaffPage};
+pub use forms_elsewhere::{
+    DossierPage, FilingPage, HealthPage, IntakePage, ShareViewerPage, StaffDossierPage, StaffPage,
+};
+#[cfg(any(feature = "forms", not(feature = "csr")))]
+pub use health::HealthPage;
 pub use home::HomePage;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 pub use intake::IntakePage;
@@ -51,5 +59,26 @@ pub use notifications::NotificationsPage;
 pub use procedure::ProcedurePage;
 pub use profile::ProfilePage;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
+pub use share_viewer::ShareViewerPage;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
 pub use staff::StaffPage;
 pub use track::TrackPage;
+
+/// The part of the health record a page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// The record at a glance.
+    Overview,
+    /// The visits.
+    Visits,
+    /// One visit.
+    Visit,
+    /// One lab test over time.
+    Labs,
+    /// Vaccinations.
+    Vaccines,
+    /// Who looked.
+    Log,
+    /// Share links.
+    Shares,
+}

@@ -24,6 +24,20 @@ pub const LOGIN_ERROR: &str = "/dang-nhap/loi";
 pub const DOSSIERS: &str = "/ho-so";
 /// The signed-in person's notification centre.
 pub const NOTIFICATIONS: &str = "/thong-bao";
+/// The electronic health record: the overview (`?nguoi=<subject id>` for a child's record).
+pub const HEALTH: &str = "/suc-khoe";
+/// The health record's visits (`?nguoi=…&nam=<year>&co-so=<facility>`; `/<id>` for one).
+pub const HEALTH_VISITS: &str = "/suc-khoe/lan-kham";
+/// One lab test over time (`?nguoi=…&ma=<test code>`).
+pub const HEALTH_LABS: &str = "/suc-khoe/xet-nghiem";
+/// Vaccinations against the national schedule.
+pub const HEALTH_VACCINES: &str = "/suc-khoe/tiem-chung";
+/// Who read the record.
+pub const HEALTH_LOG: &str = "/suc-khoe/nhat-ky";
+/// The health record's share links.
+pub const HEALTH_SHARES: &str = "/suc-khoe/chia-se";
+/// The viewer of a shared health record (the SMART Health Link after `#`); no account needed.
+pub const HEALTH_SHARE_VIEWER: &str = "/chia-se-suc-khoe";
 /// Last segment of a procedure's online form (`/thu-tuc/<slug>/nop`).
 const FILE_SEGMENT: &str = "nop";
 
@@ -113,6 +127,10 @@ fn is_staff_route(path: &str) -> bool {
 /// stays small). Links to them from elsewhere are full page loads.
 pub fn is_forms_route(path: &str) -> bool {
     let path = path.trim_end_matches('/');
+    // The health record is not in the main bundle either.
+    if is_health_route(path) {
+        return true;
+    }
     // Everything under the staff area, even an unknown address, so that its not-found page
     // comes from the same bundle as the console.
     if path == STAFF || path.starts_with(&format!("{STAFF}/")) {
@@ -182,6 +200,70 @@ pub mod query {
     pub const UNIT: &str = "don-vi";
     /// Queue slug in the staff console.
     pub const QUEUE: &str = "hang";
+    /// Whose health record (a subject id).
+    pub const SUBJECT: &str = "nguoi";
+    /// Year filter of the health record's visits.
+    pub const YEAR: &str = "nam";
+    /// Facility filter of the health record's visits.
+    pub const FACILITY: &str = "co-so";
+}
+
+/// A health page for a subject: nothing added for one's own record.
+pub fn health(page: &str, subject: &str) -> String {
+    if subject.is_empty() || subject == "self" {
+        page.to_string()
+    } else {
+        format!("{page}?{}={}", query::SUBJECT, encode(subject))
+    }
+}
+
+/// One visit of a record.
+pub fn health_visit(subject: &str, id: &str) -> String {
+    health(&format!("{HEALTH_VISITS}/{}", encode(id)), subject)
+}
+
+/// A document a facility sent (served by the server).
+pub fn health_document(subject: &str, id: &str) -> String {
+    format!(
+        "/files/health/documents/{}?subject={}",
+        encode(id),
+        encode(subject)
+    )
+}
+
+/// One visit as a PDF the portal makes (served by the server).
+pub fn health_visit_pdf(subject: &str, id: &str) -> String {
+    format!(
+        "/files/health/visits/{}.pdf?subject={}",
+        encode(id),
+        encode(subject)
+    )
+}
+
+/// The whole record as a FHIR Bundle (`ips`: the International Patient Summary).
+pub fn health_export(subject: &str, ips: bool) -> String {
+    format!(
+        "/files/health/{}?subject={}",
+        if ips { "ips" } else { "export" },
+        encode(subject)
+    )
+}
+
+fn is_health_route(path: &str) -> bool {
+    match path {
+        HEALTH | HEALTH_VISITS | HEALTH_LABS | HEALTH_VACCINES | HEALTH_LOG | HEALTH_SHARES
+        | HEALTH_SHARE_VIEWER => true,
+        _ => path
+            .strip_prefix(HEALTH_VISITS)
+            .and_then(|r| r.strip_prefix('/'))
+            .is_some_and(|id| {
+                !id.is_empty()
+                    && id.len() <= 64
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'))
+            }),
+    }
 }
 
 /// Path of one procedure's page.
@@ -212,6 +294,7 @@ pub fn is_app_route(path: &str) -> bool {
     match path {
         HOME | CATALOG | TRACK | PROFILE | STAFF | ADMIN | LOGIN_ERROR | DOSSIERS
         | NOTIFICATIONS => true,
+        _ if path.starts_with(HEALTH) || path == HEALTH_SHARE_VIEWER => is_health_route(path),
         _ if path.starts_with(STAFF) => is_staff_route(path),
         _ if path.starts_with(CONSENT) => path
             .strip_prefix(CONSENT)

@@ -111,6 +111,10 @@ struct World {
     disposable_user: String,
     /// A counter confirmation asked for An's consent.
     consent: String,
+    /// The health-record subject id of An's daughter (An and Bình have consented).
+    child: String,
+    /// A share link of An's.
+    share: String,
 }
 
 impl World {
@@ -215,7 +219,38 @@ impl World {
         .await;
         assert_eq!(status, 200, "{ticket}");
         let consent = ticket["token"].as_str().unwrap().to_string();
+        crate::health::consent(app, &resident).await;
+        crate::health::consent(app, &other_resident).await;
+        let child = crate::health::child_of(app, &resident).await;
+        let share = {
+            let now = chrono::Utc::now();
+            let user = app
+                .state
+                .db
+                .user_by_cccd(RESIDENT_A.cccd)
+                .await
+                .unwrap()
+                .unwrap();
+            let s = dichvucong::server::db::health::HealthShare {
+                id: "share-of-an".into(),
+                user_id: user.id,
+                subject: RESIDENT_A.cccd.into(),
+                scope: "summary".into(),
+                label: "Cho bác sĩ".into(),
+                manifest_hash: dichvucong::server::shl::token_hash("authz"),
+                passcode_hash: dichvucong::server::shl::hash_passcode("246810"),
+                attempts_left: 10,
+                created_at: now,
+                expires_at: now + chrono::Duration::days(1),
+                revoked_at: None,
+                file_jwe: "x..y.z.t".into(),
+            };
+            app.state.db.create_health_share(&s).await.unwrap();
+            s.id
+        };
         World {
+            share,
+            child,
             consent,
             resident,
             other_resident,
@@ -357,6 +392,41 @@ fn cases(w: &World) -> Vec<(&'static str, Value)> {
             "/api/consent/confirm",
             json!({ "req": { "token": w.consent } }),
         ),
+        ("/api/health/subjects", json!({})),
+        ("/api/health/consent", json!({ "req": {} })),
+        (
+            "/api/health/overview",
+            json!({ "req": { "subject": w.child } }),
+        ),
+        (
+            "/api/health/visits",
+            json!({ "req": { "subject": w.child } }),
+        ),
+        (
+            "/api/health/visit",
+            json!({ "req": { "subject": "self", "id": "enc-an-2026-11" } }),
+        ),
+        (
+            "/api/health/lab-series",
+            json!({ "req": { "subject": w.child, "code": "" } }),
+        ),
+        (
+            "/api/health/vaccinations",
+            json!({ "req": { "subject": w.child } }),
+        ),
+        (
+            "/api/health/access-log",
+            json!({ "req": { "subject": w.child } }),
+        ),
+        (
+            "/api/health/shares/create",
+            json!({ "req": { "subject": w.child, "scope": "vaccinations", "expires_in_secs": 86400, "passcode": "246810", "label": "" } }),
+        ),
+        ("/api/health/shares/list", json!({})),
+        (
+            "/api/health/shares/revoke",
+            json!({ "req": { "id": w.share } }),
+        ),
         (
             "/api/staff/intake",
             json!({ "req": { "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001189012389", "name": "Trần Thị Bình", "answers": intake, "consent": { "method": "signature", "shown": true }, "idempotency_key": "authz-0001" } }),
@@ -382,6 +452,14 @@ const NAMES_AN_OBJECT: &[&str] = &[
     "/api/uploads/start-dossier",
     "/api/consent/get",
     "/api/consent/confirm",
+    "/api/health/overview",
+    "/api/health/visits",
+    "/api/health/visit",
+    "/api/health/lab-series",
+    "/api/health/vaccinations",
+    "/api/health/access-log",
+    "/api/health/shares/create",
+    "/api/health/shares/revoke",
 ];
 
 /// The server functions the running server answers to: every `#[server]` function linked
@@ -436,7 +514,8 @@ fn at_ba_dinh(body: &Value, w: &World) -> Value {
 }
 
 both_engines!(access_rules_hold_for_every_server_function, |engine| {
-    let app = TestApp::spawn(engine).await;
+    let ehr = crate::support::EhrServer::start().await;
+    let app = TestApp::spawn_with(engine, |c| ehr.configure(c)).await;
     let w = World::build(&app).await;
     let cases = cases(&w);
     let tested: BTreeSet<String> = cases.iter().map(|(p, _)| p.to_string()).collect();
@@ -532,6 +611,39 @@ both_engines!(access_rules_hold_for_every_server_function, |engine| {
                 );
                 let (got, v) = call(&app, Some(&w.officer), path, body).await;
                 assert_eq!(got, 200, "{path}: the ward's own officer: {v}");
+            }
+            Access::Health => {
+                assert_eq!(anon, 401, "{path}");
+                for (who, what) in [
+                    (&w.level1, "level 1"),
+                    (&w.stale, "old login"),
+                    (&w.officer, "staff"),
+                    (&w.admin, "administrator"),
+                ] {
+                    assert_eq!(
+                        call(&app, Some(who), path, body).await.0,
+                        403,
+                        "{path}: {what}"
+                    );
+                }
+                if NAMES_AN_OBJECT.contains(path) {
+                    let (got, v) = call(&app, Some(&w.other_resident), path, body).await;
+                    assert_eq!(got, 404, "{path}: Bình on An's record: {v}");
+                }
+                let (got, v) = call(&app, Some(&w.resident), path, body).await;
+                assert_eq!(got, 200, "{path}: An: {v}");
+            }
+            Access::HealthConsent => {
+                assert_eq!(anon, 401, "{path}");
+                assert_eq!(
+                    call(&app, Some(&w.officer), path, body).await.0,
+                    403,
+                    "{path}: staff"
+                );
+                for who in [&w.level1, &w.resident] {
+                    let (got, v) = call(&app, Some(who), path, body).await;
+                    assert_eq!(got, 200, "{path}: {v}");
+                }
             }
             Access::Admin => {
                 assert_eq!(anon, 401, "{path}");

@@ -9,6 +9,7 @@ mod authorization;
 mod catalog;
 mod db;
 mod filing;
+mod health;
 mod http;
 mod lifecycle;
 mod limits;

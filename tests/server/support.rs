@@ -383,7 +383,7 @@ pub async fn create_session(db: &Db, who: &Person) -> String {
                 birthdate: None,
                 address: None,
                 identity_level: who.level,
-                dependents: Vec::new(),
+                dependents: sandbox_dependents(who.cccd),
             },
             now,
         )
@@ -433,6 +433,82 @@ pub async fn create_session(db: &Db, who: &Person) -> String {
     .await
     .unwrap();
     token
+}
+
+/// The people the sandbox identity provider says `cccd` represents
+/// (`end2end/sandbox/accounts.json`), as a login would store them.
+pub fn sandbox_dependents(cccd: &str) -> Vec<dichvucong::server::db::identity::Dependent> {
+    let text = std::fs::read_to_string(repo_path("end2end/sandbox/accounts.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["cccd"] == cccd)
+        .flat_map(|a| a["dependents"].as_array().cloned().unwrap_or_default())
+        .map(|d| serde_json::from_value(d).unwrap())
+        .collect()
+}
+
+/// The sandbox health-data service (`end2end/sandbox/ehr.mjs`): a real FHIR R4 server (npm
+/// `@medplum/fhir-router`) with the sandbox people's records and an OAuth token endpoint.
+pub struct EhrServer {
+    child: std::process::Child,
+    pub origin: String,
+}
+
+impl EhrServer {
+    pub async fn start() -> EhrServer {
+        dichvucong::server::install_crypto();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("node")
+            .arg(repo_path("end2end/sandbox/ehr.mjs"))
+            .env("EHR_PORT", port.to_string())
+            .env("EHR_LARGE_VISITS", "0")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("node (the sandbox health-data service)");
+        let origin = format!("http://127.0.0.1:{port}");
+        let started = std::time::Instant::now();
+        loop {
+            if let Ok(r) = reqwest::get(format!("{origin}/healthz")).await
+                && r.status() == 200
+            {
+                break;
+            }
+            assert!(started.elapsed().as_secs() < 30, "ehr.mjs did not start");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        EhrServer { child, origin }
+    }
+
+    /// Points a server configuration at this service.
+    pub fn configure(&self, c: &mut Config) {
+        c.ehr_fhir_base = Some(format!("{}/fhir", self.origin));
+        c.ehr_token_url = Some(format!("{}/oauth/token", self.origin));
+    }
+
+    /// Delays every FHIR answer by `ms` (0: none).
+    pub async fn delay(&self, ms: u64) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/_sandbox/delay?ms={ms}", self.origin))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+}
+
+impl Drop for EhrServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A real S3-compatible server for the tests: npm `s3rver` (installed by `scripts/setup`),
@@ -616,4 +692,37 @@ impl Drop for ClamdServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Every text the database holds, for tests that prove something was never stored: the SQLite
+/// file with its write-ahead log as bytes, or every row of every PostgreSQL table as text.
+pub async fn database_text(app: &TestApp) -> String {
+    let url = &app.state.config.database_url;
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap();
+        let mut bytes = Vec::new();
+        for suffix in ["", "-wal"] {
+            if let Ok(b) = std::fs::read(format!("{path}{suffix}")) {
+                bytes.extend(b);
+            }
+        }
+        return String::from_utf8_lossy(&bytes).into_owned();
+    }
+    dichvucong::with_db!(&app.state.db, p => {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap();
+        let mut out = String::new();
+        for t in tables {
+            let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT t::text FROM \"{t}\" t"))
+                .fetch_all(p)
+                .await
+                .unwrap();
+            out.push_str(&rows.join("\n"));
+        }
+        out
+    })
 }

@@ -50,6 +50,12 @@ pub fn SiteHeader() -> impl IntoView {
                 <A href=routes::HOME exact=true>{move || t().nav_home}</A>
                 <A href=routes::CATALOG>{move || t().nav_catalog}</A>
                 <A href=routes::TRACK>{move || t().nav_track}</A>
+                {move || (!session.user().is_some_and(|u| u.staff)).then(|| view! {
+                    // The health record lives in the forms bundle: a full page load.
+                    <a href=routes::HEALTH rel="external" aria-current=move || {
+                        location.pathname.get().starts_with(routes::HEALTH).then_some("page")
+                    }>{move || t().health_nav}</a>
+                })}
                 {move || session.user().map(|u| view! {
                     <A href=routes::PROFILE>{move || t().nav_profile}</A>
                     {(!u.staff).then(|| view! {

@@ -43,6 +43,19 @@ pub fn StaffDossierPage() -> impl IntoView {
     load_for_real()
 }
 
+/// Stand-in for the health record's pages.
+#[component]
+pub fn HealthPage(tab: super::Tab) -> impl IntoView {
+    let _ = tab;
+    load_for_real()
+}
+
+/// Stand-in for the viewer of a shared health record.
+#[component]
+pub fn ShareViewerPage() -> impl IntoView {
+    load_for_real()
+}
+
 /// Stand-in for counter intake.
 #[component]
 pub fn IntakePage() -> impl IntoView {

@@ -1,0 +1,249 @@
+import { expect, test, type Page } from "@playwright/test";
+import { expectNoAxeViolations } from "./a11y";
+
+// The electronic health record, read from the sandbox FHIR server (end2end/sandbox/ehr.mjs).
+
+const CANARY = "CANARY-EHR-7f3a";
+
+async function signInFromPrompt(page: Page, name: string) {
+  await page.getByRole("main").getByRole("link", { name: "Đăng nhập bằng VNeID" }).click();
+  await expect(page.getByText("MÔI TRƯỜNG THỬ NGHIỆM (SANDBOX)")).toBeVisible();
+  await page.getByRole("button", { name: new RegExp(name) }).click();
+}
+
+/** Starts from no consent, whatever an earlier test left (the projects share one server). */
+async function withdrawConsent(page: Page) {
+  const r = await page.request.post("/api/health/consent", {
+    data: { req: { change: "Withdraw" } },
+    headers: { "sec-fetch-site": "same-origin" },
+  });
+  expect(r.status()).toBe(200);
+  await page.reload();
+}
+
+/** Everything the page's origin keeps: local and session storage, IndexedDB, the caches. */
+async function storedText(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    let out = JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage });
+    for (const info of await indexedDB.databases()) {
+      if (!info.name) continue;
+      const db: IDBDatabase = await new Promise((resolve, reject) => {
+        const open = indexedDB.open(info.name!);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      for (const store of Array.from(db.objectStoreNames)) {
+        const all: unknown[] = await new Promise((resolve, reject) => {
+          const q = db.transaction(store).objectStore(store).getAll();
+          q.onsuccess = () => resolve(q.result);
+          q.onerror = () => reject(q.error);
+        });
+        out += JSON.stringify(all);
+      }
+      db.close();
+    }
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const req of await cache.keys()) {
+        const hit = await cache.match(req);
+        out += req.url + (hit ? await hit.text() : "");
+      }
+    }
+    return out;
+  });
+}
+
+test.describe("health record", () => {
+  test("signed out, the page explains and asks to sign in", async ({ page }) => {
+    const response = await page.goto("/suc-khoe");
+    expect(response?.status()).toBe(200);
+    await expect(page.getByRole("heading", { level: 1, name: "Sổ sức khỏe điện tử" })).toBeVisible();
+    await expect(page.getByText("Đăng nhập bằng VNeID (mức 2) để xem sổ sức khỏe.")).toBeVisible();
+    await expectNoAxeViolations(page);
+  });
+
+  test("a resident consents, reads a visit, a test over time and the child's vaccinations, shares them; nothing stays behind", async ({ page, browser }) => {
+    await page.goto("/");
+    await page.getByRole("navigation", { name: "Điều hướng chính" }).getByRole("link", { name: "Sức khỏe" }).click();
+    await expect(page).toHaveURL(/\/suc-khoe$/);
+    await signInFromPrompt(page, "Nguyễn Văn An");
+    await expect(page).toHaveURL(/\/suc-khoe$/);
+    await withdrawConsent(page);
+
+    // The notice, and a consent that is not pre-ticked.
+    await expect(page.getByRole("heading", { level: 2, name: "Trước khi mở sổ sức khỏe" })).toBeVisible();
+    const box = page.getByLabel("Tôi đã đọc và đồng ý với nội dung trên");
+    await expect(box).not.toBeChecked();
+    await expect(page.getByText(/Phiên bản nội dung: \d{4}-\d{2}-\d{2}/)).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.getByRole("button", { name: "Đồng ý và mở sổ sức khỏe" }).click();
+    await expect(page.getByText("Đánh dấu ô “Tôi đã đọc và đồng ý” để mở sổ sức khỏe")).toBeVisible();
+    await box.check();
+    await page.getByRole("button", { name: "Đồng ý và mở sổ sức khỏe" }).click();
+
+    // Overview.
+    await expect(page.getByText("001*******45")).toBeVisible();
+    await expect(page.getByRole("heading", { level: 2, name: "Dị ứng" })).toBeVisible();
+    await expect(page.getByText(/Penicillin/).first()).toBeVisible();
+    await expect(page.getByText("E11.9").first()).toBeVisible();
+    await expect(page.getByText("1 mục không hiển thị được vì dữ liệu gửi lên chưa đúng định dạng.")).toBeVisible();
+    await expectNoAxeViolations(page);
+    // Take it along: the whole record and the international summary.
+    for (const [name, file] of [
+      ["Toàn bộ hồ sơ (FHIR R4, JSON)", "ho-so-suc-khoe.fhir.json"],
+      ["Tóm tắt hồ sơ sức khỏe quốc tế (IPS, JSON)", "tom-tat-suc-khoe-ips.fhir.json"],
+    ]) {
+      const got = page.waitForEvent("download");
+      await page.getByRole("link", { name }).click();
+      expect((await got).suggestedFilename()).toBe(file);
+    }
+
+    // Visits, filtered by year, then the latest visit in full.
+    const tabs = page.getByRole("navigation", { name: "Các phần của sổ sức khỏe" });
+    await tabs.getByRole("link", { name: "Lần khám" }).click();
+    await expect(page.getByText("26 lần khám")).toBeVisible();
+    await page.getByLabel("Năm").selectOption("2019");
+    await page.getByRole("button", { name: "Lọc" }).click();
+    await expect(page).toHaveURL(/nam=2019/);
+    await expect(page.getByText("Cấp cứu").first()).toBeVisible();
+    await page.getByLabel("Năm").selectOption("2026");
+    await page.getByRole("button", { name: "Lọc" }).click();
+    await page.locator(".visit a").first().click();
+    await expect(page).toHaveURL(/\/suc-khoe\/lan-kham\/enc-an-2026-11$/);
+    await expect(page.getByRole("heading", { level: 2, name: /^Lần khám ngày/ })).toBeVisible();
+    await expect(page.getByText("đang chờ bác sĩ tư vấn")).toBeVisible();
+    await expect(page.getByText("không có khoảng tham chiếu").first()).toBeVisible();
+    await expect(page.getByText(CANARY).first()).toBeVisible();
+    await expect(page.locator(".dosage").first()).toContainText("_");
+    await expectNoAxeViolations(page);
+
+    // The facility's own PDF.
+    const download = page.waitForEvent("download");
+    await page.getByRole("link", { name: /Tải về \(PDF\)/ }).first().click();
+    expect((await download).suggestedFilename()).toMatch(/\.pdf$/);
+    // The portal's own summary of the visit.
+    const summary = page.waitForEvent("download");
+    await page.getByRole("link", { name: "Tải tóm tắt lần khám (PDF)" }).click();
+    expect((await summary).suggestedFilename()).toBe("lan-kham-enc-an-2026-11.pdf");
+
+    // One test over time: a chart described in words, with the values in a table.
+    await tabs.getByRole("link", { name: "Xét nghiệm" }).click();
+    await expect(page.getByRole("img", { name: /^Biểu đồ .+ qua \d+ lần xét nghiệm/ })).toBeVisible();
+    await expect(page.locator("table.results tbody tr").first()).toBeVisible();
+    await expectNoAxeViolations(page);
+
+    // The daughter's vaccinations.
+    await page.getByLabel("Sổ sức khỏe của").selectOption({ label: "Nguyễn Gia Hân (con)" });
+    await page.getByRole("button", { name: "Xem", exact: true }).click();
+    await expect(page).toHaveURL(/nguoi=c-/);
+    await page.getByRole("navigation", { name: "Các phần của sổ sức khỏe" }).getByRole("link", { name: "Tiêm chủng" }).click();
+    await expect(page.getByText(/Quá hạn từ/).first()).toBeVisible();
+    await expect(page.getByText(/Đến hạn, tiêm trước/).first()).toBeVisible();
+    await expectNoAxeViolations(page);
+
+    // Who looked: the father's reads are in her log.
+    await page.getByRole("navigation", { name: "Các phần của sổ sức khỏe" }).getByRole("link", { name: "Ai đã xem" }).click();
+    await expect(page.getByRole("cell", { name: "Nguyễn Văn An (cha, mẹ)" }).first()).toBeVisible();
+    await expect(page.getByRole("cell", { name: "Xem tiêm chủng" }).first()).toBeVisible();
+    await expectNoAxeViolations(page);
+
+    // Share the vaccinations with a doctor, who opens the link in another browser.
+    await page.getByRole("navigation", { name: "Các phần của sổ sức khỏe" }).getByRole("link", { name: "Chia sẻ" }).click();
+    await page.getByLabel("Chỉ thông tin tiêm chủng").check();
+    await page.getByLabel("Mã truy cập").fill("246810");
+    await page.getByLabel("Tên gợi nhớ (không bắt buộc)").fill("Cho bác sĩ Lan");
+    await page.getByRole("button", { name: "Tạo liên kết chia sẻ" }).click();
+    const link = await page.getByLabel("Liên kết chia sẻ", { exact: true }).inputValue();
+    expect(link).toContain("/chia-se-suc-khoe#shlink:/");
+    await expect(page.getByRole("img", { name: "Mã QR của liên kết chia sẻ" })).toBeVisible();
+    await expectNoAxeViolations(page);
+    const doctor = await browser.newContext();
+    const viewer = await doctor.newPage();
+    await viewer.goto(link);
+    await expect(viewer.getByRole("heading", { level: 1, name: "Sổ sức khỏe được chia sẻ" })).toBeVisible();
+    await viewer.getByLabel("Họ tên và nơi làm việc của bạn").fill("BS. Lan, Bệnh viện Bạch Mai");
+    await viewer.getByLabel("Mã truy cập").fill("000000");
+    await viewer.getByRole("button", { name: "Mở" }).click();
+    await expect(viewer.getByText("Mã truy cập chưa đúng. Còn 9 lần thử.")).toBeVisible();
+    await viewer.getByLabel("Mã truy cập").fill("246810");
+    await viewer.getByRole("button", { name: "Mở" }).click();
+    await expect(viewer.getByText("Nguyễn Gia Hân")).toBeVisible();
+    await expect(viewer.getByRole("heading", { level: 2, name: "Tiêm chủng" })).toBeVisible();
+    await expect(viewer.getByRole("listitem").first()).toBeVisible();
+    await expectNoAxeViolations(viewer);
+    // The opening is in the child's log, with the doctor's own words.
+    await page.getByRole("navigation", { name: "Các phần của sổ sức khỏe" }).getByRole("link", { name: "Ai đã xem" }).click();
+    await expect(page.getByRole("cell", { name: "Người nhận liên kết chia sẻ (BS. Lan, Bệnh viện Bạch Mai)" }).first()).toBeVisible();
+    // Revoked: the link is gone at once.
+    await page.getByRole("navigation", { name: "Các phần của sổ sức khỏe" }).getByRole("link", { name: "Chia sẻ" }).click();
+    await page.getByRole("button", { name: /^Thu hồi/ }).first().click();
+    await expect(page.getByText("Đã thu hồi").first()).toBeVisible();
+    await viewer.reload();
+    await viewer.getByLabel("Họ tên và nơi làm việc của bạn").fill("BS. Lan");
+    await viewer.getByLabel("Mã truy cập").fill("246810");
+    await viewer.getByRole("button", { name: "Mở" }).click();
+    await expect(viewer.getByText("Liên kết đã hết hạn, đã bị thu hồi hoặc đã hết lượt thử.")).toBeVisible();
+    expect(await storedText(viewer)).not.toContain("Gia Hân");
+    await doctor.close();
+
+    // Nothing of the record is kept in the browser.
+    const stored = await storedText(page);
+    expect(stored).not.toContain(CANARY);
+    expect(stored).not.toContain("Penicillin");
+
+    // Withdrawing closes it.
+    await page.getByRole("button", { name: "Rút lại sự đồng ý" }).click();
+    await expect(page.getByRole("heading", { level: 2, name: "Trước khi mở sổ sức khỏe" })).toBeVisible();
+    await expect(page.getByLabel("Tôi đã đọc và đồng ý với nội dung trên")).not.toBeChecked();
+  });
+
+  test("the record reads in English", async ({ page }) => {
+    await page.goto("/");
+    await page.getByRole("button", { name: "Switch to English" }).click();
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await page.goto("/suc-khoe");
+    await page.getByRole("main").getByRole("link", { name: "Sign in with VNeID" }).click();
+    await expect(page.getByText("MÔI TRƯỜNG THỬ NGHIỆM (SANDBOX)")).toBeVisible();
+    await page.getByRole("button", { name: /Nguyễn Văn An/ }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Electronic health record" })).toBeVisible();
+    await withdrawConsent(page);
+    await page.getByLabel("I have read the above and agree").check();
+    await page.getByRole("button", { name: "Agree and open the record" }).click();
+    await expect(page.getByRole("heading", { level: 2, name: "Allergies" })).toBeVisible();
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await expectNoAxeViolations(page);
+    await page.goto("/suc-khoe/lan-kham/enc-an-2026-11");
+    await expect(page.getByText("waiting for your doctor to discuss it")).toBeVisible();
+    await expect(page.getByText("no reference range").first()).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.goto("/suc-khoe/xet-nghiem");
+    await expect(page.getByRole("img", { name: /^Chart of .+ over \d+ tests/ })).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.goto("/suc-khoe/nhat-ky");
+    await expect(page.getByRole("heading", { level: 2, name: "Who looked at the health record" })).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.getByRole("button", { name: "Withdraw consent" }).click();
+    await expect(page.getByRole("heading", { level: 2, name: "Before your health record opens" })).toBeVisible();
+  });
+
+  test("a level-1 identity is told why and sees no data", async ({ page }) => {
+    await page.goto("/suc-khoe");
+    await signInFromPrompt(page, "Lê Minh Cường");
+    await expect(page.getByText(/Sổ sức khỏe chỉ mở cho tài khoản định danh điện tử mức 2/)).toBeVisible();
+    await expect(page.getByLabel("Tôi đã đọc và đồng ý với nội dung trên")).toHaveCount(0);
+    await expectNoAxeViolations(page);
+  });
+
+  test("ward staff have no health record in the menu or behind it", async ({ page }) => {
+    await page.goto("/suc-khoe");
+    await signInFromPrompt(page, "Ngô Thị Mai");
+    await page.goto("/suc-khoe");
+    await expect(page.getByText("Tài khoản cán bộ không có quyền xem sổ sức khỏe.", { exact: false })).toBeVisible();
+    await expect(page.getByRole("navigation", { name: "Điều hướng chính" }).getByRole("link", { name: "Sức khỏe" })).toHaveCount(0);
+    const refused = await page.request.post("/api/health/overview", {
+      data: { req: { subject: "self" } },
+      headers: { "sec-fetch-site": "same-origin" },
+    });
+    expect(refused.status()).toBe(403);
+  });
+});

@@ -1,0 +1,154 @@
+//! Load generator for the health record: a ten-year record (the sandbox's generated patient,
+//! Phạm Văn Bền, 200 visits by default) read through the portal one request at a time.
+//! Prints, for each read, the latency percentiles (the portal's time including its call to
+//! the health-data service on loopback) and the size of the answer. The session is created
+//! directly in the server's database; the consent is given over HTTP like a browser.
+//!
+//!   cargo run --release --features ssr --example bench_health -- \
+//!       http://127.0.0.1:3230 sqlite:///tmp/bench.db 200
+
+use dichvucong::server::db::Db;
+use dichvucong::server::db::identity::ProviderIdentity;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// The sandbox's generated ten-year record (`end2end/sandbox/ehr.mjs`).
+const CCCD: &str = "001070088888";
+
+async fn session(db: &Db) -> String {
+    let now = chrono::Utc::now();
+    let user = db
+        .upsert_user(
+            &ProviderIdentity {
+                issuer: "https://bench.invalid".into(),
+                subject: "bench-health".into(),
+                name: "Phạm Văn Bền".into(),
+                cccd: Some(CCCD.into()),
+                birthdate: None,
+                address: None,
+                identity_level: 2,
+                dependents: Vec::new(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let token = format!("bench-health-{}", uuid::Uuid::new_v4());
+    db.create_session(
+        &dichvucong::server::auth::token_hash(&token),
+        &user.id,
+        false,
+        2,
+        now,
+        "bench",
+        now,
+    )
+    .await
+    .unwrap();
+    token
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let base = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "http://127.0.0.1:3230".into());
+    let db_url = args.get(2).cloned().expect("database URL");
+    let n: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200);
+    dichvucong::server::install_crypto();
+    let db = Db::connect(&db_url, 2).await.expect("database");
+    let cookie = format!(
+        "{}={}",
+        dichvucong::server::auth::SESSION_COOKIE,
+        session(&db).await
+    );
+    let client = reqwest::Client::new();
+    let call = |path: String, body: Value| {
+        client
+            .post(format!("{base}{path}"))
+            .header("content-type", "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", &cookie)
+            .body(body.to_string())
+            .send()
+    };
+    let consent = call(
+        "/api/health/consent".into(),
+        json!({ "req": { "change": { "Give": { "version": dichvucong::api::health::CONSENT_VERSION } } } }),
+    )
+    .await
+    .unwrap();
+    assert!(
+        consent.status().is_success(),
+        "consent: {}",
+        consent.status()
+    );
+    let list: Value = call(
+        "/api/health/visits".into(),
+        json!({ "req": { "subject": "self" } }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let visits = list["visits"].as_array().map(Vec::len).unwrap_or(0);
+    let first = list["visits"][0]["id"]
+        .as_str()
+        .expect("a visit")
+        .to_string();
+    let reads = [
+        (
+            "overview",
+            "/api/health/overview",
+            json!({ "req": { "subject": "self" } }),
+        ),
+        (
+            "visits",
+            "/api/health/visits",
+            json!({ "req": { "subject": "self" } }),
+        ),
+        (
+            "visit",
+            "/api/health/visit",
+            json!({ "req": { "subject": "self", "id": first } }),
+        ),
+        (
+            "lab_series",
+            "/api/health/lab-series",
+            json!({ "req": { "subject": "self", "code": "" } }),
+        ),
+        (
+            "vaccinations",
+            "/api/health/vaccinations",
+            json!({ "req": { "subject": "self" } }),
+        ),
+    ];
+    for (name, path, body) in reads {
+        let (mut lat, mut bytes, mut errors) = (Vec::<Duration>::new(), 0usize, 0usize);
+        for _ in 0..n {
+            let started = Instant::now();
+            match call(path.to_string(), body.clone()).await {
+                Ok(r) if r.status().is_success() => {
+                    bytes = r.bytes().await.map(|b| b.len()).unwrap_or(0);
+                    lat.push(started.elapsed());
+                }
+                _ => errors += 1,
+            }
+        }
+        lat.sort();
+        let pct = |p: f64| {
+            lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .unwrap_or(0.0)
+        };
+        println!(
+            "BENCH read={name} visits_in_record={visits} requests={} errors={errors} p50_ms={:.1} p99_ms={:.1} answer_bytes={bytes}",
+            lat.len(),
+            pct(0.5),
+            pct(0.99),
+        );
+    }
+}
