@@ -4,8 +4,11 @@
 //! the health-data service on loopback) and the size of the answer. The session is created
 //! directly in the server's database; the consent is given over HTTP like a browser.
 //!
+//! With the health-data service's address it also times the service's own `$everything` for
+//! the same patient, so that the portal's share of each read shows.
+//!
 //!   cargo run --release --features ssr --example bench_health -- \
-//!       http://127.0.0.1:3230 sqlite:///tmp/bench.db 200
+//!       http://127.0.0.1:3230 sqlite:///tmp/bench.db 200 http://127.0.0.1:3231
 
 use dichvucong::server::db::Db;
 use dichvucong::server::db::identity::ProviderIdentity;
@@ -57,6 +60,7 @@ async fn main() {
         .unwrap_or_else(|| "http://127.0.0.1:3230".into());
     let db_url = args.get(2).cloned().expect("database URL");
     let n: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200);
+    let source = args.get(4).cloned();
     dichvucong::server::install_crypto();
     let db = Db::connect(&db_url, 2).await.expect("database");
     let cookie = format!(
@@ -126,11 +130,59 @@ async fn main() {
             json!({ "req": { "subject": "self" } }),
         ),
     ];
-    for (name, path, body) in reads {
+    let get = |path: &str| {
+        client
+            .get(format!("{base}{path}"))
+            .header("cookie", &cookie)
+            .send()
+    };
+    // The source's own answer for the same patient, for comparison.
+    let source_token = match &source {
+        Some(src) => {
+            let t: Value = client
+                .post(format!("{src}/oauth/token"))
+                .basic_auth("dvc-portal", Some("sandbox-ehr-secret"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("grant_type=client_credentials")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            t["access_token"].as_str().map(str::to_owned)
+        }
+        None => None,
+    };
+    let source_get = |path: String| {
+        client
+            .get(format!("{}/fhir{path}", source.clone().unwrap_or_default()))
+            .bearer_auth(source_token.clone().unwrap_or_default())
+            .send()
+    };
+    let mut all: Vec<(&str, String, Option<Value>)> = reads
+        .into_iter()
+        .map(|(name, path, body)| (name, path.to_string(), Some(body)))
+        .collect();
+    all.push((
+        "export_fhir",
+        "/files/health/export?subject=self".into(),
+        None,
+    ));
+    all.push(("export_ips", "/files/health/ips?subject=self".into(), None));
+    if source_token.is_some() {
+        all.push(("source_everything", "/Patient/ben/$everything".into(), None));
+    }
+    for (name, path, body) in all {
         let (mut lat, mut bytes, mut errors) = (Vec::<Duration>::new(), 0usize, 0usize);
         for _ in 0..n {
             let started = Instant::now();
-            match call(path.to_string(), body.clone()).await {
+            let answer = match (&body, name) {
+                (Some(b), _) => call(path.clone(), b.clone()).await,
+                (None, "source_everything") => source_get(path.clone()).await,
+                (None, _) => get(&path).await,
+            };
+            match answer {
                 Ok(r) if r.status().is_success() => {
                     bytes = r.bytes().await.map(|b| b.len()).unwrap_or(0);
                     lat.push(started.elapsed());
