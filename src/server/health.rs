@@ -739,6 +739,47 @@ fn manifest_answer(
     resp
 }
 
+/// `GET /shl/file/{share}/{until}/{signature}`: a link's encrypted file at the location its
+/// manifest handed out: no cookies, any origin, `application/jose`, while the location and the
+/// link both still work.
+pub async fn share_file(
+    axum::extract::State(state): axum::extract::State<crate::server::AppState>,
+    axum::extract::Path((id, until, sig)): axum::extract::Path<(String, i64, String)>,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, StatusCode, header};
+    let now = state.clock.now();
+    let gone = || {
+        manifest_answer(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({ "error": "not_found" }),
+        )
+    };
+    if until < now.timestamp() || until > now.timestamp() + crate::server::shl::LOCATION_SECS {
+        return gone();
+    }
+    let share = match state.db.active_health_share_by_id(&id, now).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return gone(),
+        Err(e) => {
+            tracing::error!(error = %e, "share file failed");
+            return manifest_answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "error": "unavailable" }),
+            );
+        }
+    };
+    if !crate::server::shl::location_valid(&share.manifest_hash, &share.id, until, &sig) {
+        return gone();
+    }
+    let mut r = manifest_answer(StatusCode::OK, serde_json::Value::Null);
+    *r.body_mut() = axum::body::Body::from(share.file_jwe);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jose"),
+    );
+    r
+}
+
 /// `OPTIONS /shl/{token}`: the CORS preflight of a viewer on another origin.
 pub async fn manifest_preflight() -> axum::response::Response {
     use axum::http::{HeaderValue, StatusCode, header};
@@ -867,11 +908,22 @@ pub async fn manifest(
             serde_json::json!({ "error": "unavailable" }),
         );
     }
-    let _ = req.embedded_length_max;
-    manifest_answer(
-        StatusCode::OK,
-        serde_json::json!({ "files": [{ "contentType": "application/fhir+json", "embedded": share.file_jwe }] }),
-    )
+    // A viewer that takes shorter embedded files gets a location, good for an hour.
+    let file = match req.embedded_length_max {
+        Some(max) if share.file_jwe.len() > max => {
+            let until = (now + chrono::Duration::seconds(crate::server::shl::LOCATION_SECS))
+                .timestamp()
+                .min(share.expires_at.timestamp());
+            let sig =
+                crate::server::shl::location_signature(&share.manifest_hash, &share.id, until);
+            let origin = state.config.public_origin.trim_end_matches('/');
+            serde_json::json!({ "contentType": "application/fhir+json", "location": format!("{origin}/shl/file/{}/{until}/{sig}", share.id) })
+        }
+        _ => {
+            serde_json::json!({ "contentType": "application/fhir+json", "embedded": share.file_jwe })
+        }
+    };
+    manifest_answer(StatusCode::OK, serde_json::json!({ "files": [file] }))
 }
 
 /// The record as it may leave the portal, logged as `event`.

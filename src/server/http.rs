@@ -134,6 +134,10 @@ pub fn router(state: AppState) -> Router {
         // SMART Health Link manifests: opened by other people's viewers, without cookies,
         // the one route answered to any origin.
         .route(
+            "/shl/file/{share}/{until}/{signature}",
+            get(crate::server::health::share_file),
+        )
+        .route(
             "/shl/{token}",
             post(crate::server::health::manifest)
                 .options(crate::server::health::manifest_preflight)

@@ -131,6 +131,25 @@ pub fn jwe_decrypt(key: &[u8; 32], jwe: &str) -> Result<(serde_json::Value, Vec<
     Ok((header, plain))
 }
 
+/// How long a file location handed out by a manifest works.
+pub const LOCATION_SECS: i64 = 3600;
+
+/// The signature of a file location: only the server, which keeps the manifest token's hash,
+/// can make it; it names the link and the time it stops working.
+pub fn location_signature(manifest_hash: &str, share_id: &str, until: i64) -> String {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(manifest_hash.as_bytes()).expect("HMAC key");
+    m.update(format!("{share_id}|{until}").as_bytes());
+    B64.encode(m.finalize().into_bytes())
+}
+
+/// Whether `signature` is the one [`location_signature`] makes (compared in constant time).
+pub fn location_valid(manifest_hash: &str, share_id: &str, until: i64, signature: &str) -> bool {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(manifest_hash.as_bytes()).expect("HMAC key");
+    m.update(format!("{share_id}|{until}").as_bytes());
+    B64.decode(signature)
+        .is_ok_and(|sig| m.verify_slice(&sig).is_ok())
+}
+
 /// The link's payload (`shlink:/` + base64url of its minified JSON).
 pub fn payload(url: &str, key: &str, exp: i64, label: &str) -> String {
     let json = serde_json::json!({ "url": url, "key": key, "exp": exp, "flag": "P", "label": label, "v": 1 });

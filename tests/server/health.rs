@@ -774,6 +774,30 @@ both_engines!(
         assert_eq!(header["enc"], "A256GCM");
         validate(&plain, true);
 
+        // A viewer that takes only short embedded files gets a location, without cookies.
+        let r = reqwest::Client::new()
+            .post(app.url(&path))
+            .json(
+                &json!({ "recipient": "BS. Lan", "passcode": "246810", "embeddedLengthMax": 100 }),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let m: Value = r.json().await.unwrap();
+        assert!(m["files"][0]["embedded"].is_null(), "{m}");
+        let location = m["files"][0]["location"].as_str().unwrap().to_string();
+        let at = |loc: &str| app.url(&loc[loc.find("/shl/file/").unwrap()..]);
+        let r = reqwest::get(at(&location)).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/jose");
+        assert_eq!(r.headers()["access-control-allow-origin"], "*");
+        assert_eq!(r.text().await.unwrap(), jwe, "the same encrypted file");
+        // A forged or stretched location is nothing.
+        let mut forged = location.clone();
+        forged.push('x');
+        assert_eq!(reqwest::get(at(&forged)).await.unwrap().status(), 404);
+
         // The resident sees who opened it, in the recipient's words, and the wrong try.
         let (_, log) = call(
             &app,
@@ -783,10 +807,12 @@ both_engines!(
         )
         .await;
         assert_eq!(log[0]["event"], "share_opened");
-        assert_eq!(log[0]["actor"], "share");
-        assert_eq!(log[0]["recipient"], "BS. Lan — Bệnh viện Bạch Mai");
-        assert_eq!(log[1]["event"], "share_wrong_passcode");
-        assert_eq!(log[2]["event"], "share_created");
+        assert_eq!(log[0]["recipient"], "BS. Lan");
+        assert_eq!(log[1]["event"], "share_opened");
+        assert_eq!(log[1]["actor"], "share");
+        assert_eq!(log[1]["recipient"], "BS. Lan — Bệnh viện Bạch Mai");
+        assert_eq!(log[2]["event"], "share_wrong_passcode");
+        assert_eq!(log[3]["event"], "share_created");
 
         // Wrong passcodes in parallel: each costs one attempt, then the link is dead.
         let second = share(&app, &an, "self", "vaccinations").await;
@@ -828,6 +854,11 @@ both_engines!(
         assert_eq!(mine["active"], false);
         assert!(mine["revoked_at"].is_string());
         assert_eq!(open_link(&app, link, "246810").await.0, 404);
+        assert_eq!(
+            reqwest::get(at(&location)).await.unwrap().status(),
+            404,
+            "its file location too"
+        );
         // Someone else's link is no link.
         let binh = app.session_for(&RESIDENT_B).await;
         consent(&app, &binh).await;

@@ -260,12 +260,34 @@ impl Db {
         manifest_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<HealthShare>, DbError> {
+        self.active_share_where("manifest_hash", manifest_hash, now)
+            .await
+    }
+
+    /// A link by its id, if it is still active at `now` (a file location handed out by its
+    /// manifest).
+    pub async fn active_health_share_by_id(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<HealthShare>, DbError> {
+        self.active_share_where("id", id, now).await
+    }
+
+    /// The link whose `column` (`id` or `manifest_hash`) is `value`, if not revoked, expired or
+    /// out of attempts.
+    async fn active_share_where(
+        &self,
+        column: &'static str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<HealthShare>, DbError> {
         let sql = format!(
-            "SELECT {SHARE_COLUMNS} FROM health_shares WHERE manifest_hash = $1 \
+            "SELECT {SHARE_COLUMNS} FROM health_shares WHERE {column} = $1 \
              AND revoked_at IS NULL AND expires_at > $2 AND attempts_left > 0"
         );
         Ok(with_db!(self, pool => {
-            sqlx::query_as(&sql).bind(manifest_hash).bind(now).fetch_optional(pool).await?
+            sqlx::query_as(&sql).bind(value).bind(now).fetch_optional(pool).await?
         }))
     }
 
