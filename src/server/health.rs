@@ -168,9 +168,14 @@ impl HealthCx {
     /// The subject's record from the health-data service. The service down or slow answers
     /// `Unavailable` within its timeout; no record there answers `NotFound`.
     pub async fn record(&self, s: &Subject) -> Result<Record, AppError> {
+        Record::read(self.resources(s).await?).ok_or(AppError::NotFound)
+    }
+
+    /// The subject's resources as the service sends them, for the exports and share links.
+    pub async fn resources(&self, s: &Subject) -> Result<Vec<serde_json::Value>, AppError> {
         let ehr = self.cx.state.ehr.as_ref().ok_or(AppError::Unavailable)?;
         match ehr.record(&s.cccd).await {
-            Ok(Some(resources)) => Record::read(resources).ok_or(AppError::NotFound),
+            Ok(Some(resources)) => Ok(resources),
             Ok(None) => Err(AppError::NotFound),
             Err(e) => {
                 tracing::warn!(request_id = %self.cx.request_id, error = %e, "health record not read");
@@ -591,15 +596,7 @@ pub async fn share_create(h: &HealthCx, req: ShareRequest) -> Result<ShareCreate
         &h.user.id,
     )
     .await?;
-    let ehr = h.cx.state.ehr.as_ref().ok_or(AppError::Unavailable)?;
-    let resources = match ehr.record(&s.cccd).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return Err(AppError::NotFound),
-        Err(e) => {
-            tracing::warn!(request_id = %h.cx.request_id, error = %e, "health record not read");
-            return Err(AppError::Unavailable);
-        }
-    };
+    let resources = h.resources(&s).await?;
     let now = h.cx.state.clock.now();
     let origin = config.public_origin.trim_end_matches('/');
     let exportable = crate::server::fhir_export::exportable(resources);
@@ -934,15 +931,7 @@ async fn exportable(
 ) -> Result<(HealthCx, crate::server::fhir_export::Exportable), AppError> {
     let h = open_with(cx, true).await?;
     let s = h.subject(subject)?;
-    let ehr = h.cx.state.ehr.as_ref().ok_or(AppError::Unavailable)?;
-    let resources = match ehr.record(&s.cccd).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return Err(AppError::NotFound),
-        Err(e) => {
-            tracing::warn!(request_id = %h.cx.request_id, error = %e, "health record not read");
-            return Err(AppError::Unavailable);
-        }
-    };
+    let resources = h.resources(&s).await?;
     let e = crate::server::fhir_export::exportable(resources);
     if e.resources
         .first()
