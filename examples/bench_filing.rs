@@ -6,8 +6,10 @@
 //!   cargo run --release --features ssr --example bench_filing -- \
 //!       http://127.0.0.1:3200 sqlite:///tmp/bench.db 20 8 sqlite
 
+#[path = "common/bench_session.rs"]
+mod bench_session;
+
 use dichvucong::server::db::Db;
-use dichvucong::server::db::identity::ProviderIdentity;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -49,38 +51,15 @@ fn photo() -> Vec<u8> {
 }
 
 async fn session(db: &Db, i: usize) -> String {
-    let now = chrono::Utc::now();
     // Valid-looking ID numbers: Hà Nội, male, born 1989.
     let cccd = format!("001089{:06}", i);
-    let user = db
-        .upsert_user(
-            &ProviderIdentity {
-                issuer: "https://bench.invalid".into(),
-                subject: format!("bench-{i}"),
-                name: format!("Người thử tải {i}"),
-                cccd: Some(cccd),
-                birthdate: None,
-                address: None,
-                identity_level: 2,
-                dependents: Vec::new(),
-            },
-            now,
-        )
-        .await
-        .unwrap();
-    let token = format!("bench-session-{i}-{}", uuid::Uuid::new_v4());
-    db.create_session(
-        &dichvucong::server::auth::token_hash(&token),
-        &user.id,
-        false,
-        2,
-        now,
-        "bench",
-        now,
+    bench_session::level2_session(
+        db,
+        &format!("bench-{i}"),
+        &format!("Người thử tải {i}"),
+        &cccd,
     )
     .await
-    .unwrap();
-    token
 }
 
 async fn one_filing(

@@ -10,8 +10,10 @@
 //!   cargo run --release --features ssr --example bench_health -- \
 //!       http://127.0.0.1:3230 sqlite:///tmp/bench.db 200 http://127.0.0.1:3231
 
+#[path = "common/bench_session.rs"]
+mod bench_session;
+
 use dichvucong::server::db::Db;
-use dichvucong::server::db::identity::ProviderIdentity;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -19,36 +21,7 @@ use std::time::{Duration, Instant};
 const CCCD: &str = "001070088888";
 
 async fn session(db: &Db) -> String {
-    let now = chrono::Utc::now();
-    let user = db
-        .upsert_user(
-            &ProviderIdentity {
-                issuer: "https://bench.invalid".into(),
-                subject: "bench-health".into(),
-                name: "Phạm Văn Bền".into(),
-                cccd: Some(CCCD.into()),
-                birthdate: None,
-                address: None,
-                identity_level: 2,
-                dependents: Vec::new(),
-            },
-            now,
-        )
-        .await
-        .unwrap();
-    let token = format!("bench-health-{}", uuid::Uuid::new_v4());
-    db.create_session(
-        &dichvucong::server::auth::token_hash(&token),
-        &user.id,
-        false,
-        2,
-        now,
-        "bench",
-        now,
-    )
-    .await
-    .unwrap();
-    token
+    bench_session::level2_session(db, "bench-health", "Phạm Văn Bền", CCCD).await
 }
 
 #[tokio::main]
