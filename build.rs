@@ -23,10 +23,11 @@ fn field(key: &str) -> String {
     key.replace('.', "_")
 }
 
-/// Messages only the form bundle's pages use (the health record's): left out of the main
-/// bundle, so that residents who only look things up do not download them.
+/// Messages only the form bundle's pages use (the health record's, and where a document
+/// came from): left out of the main bundle, so that residents who only look things up do not
+/// download them.
 fn forms_only(key: &str) -> bool {
-    key.starts_with("health.") && key != "health.nav"
+    (key.starts_with("health.") && key != "health.nav") || key.starts_with("upload.origin_")
 }
 
 /// The attribute that keeps a forms-only message out of the main bundle.

@@ -246,4 +246,97 @@ test.describe("health record", () => {
     });
     expect(refused.status()).toBe(403);
   });
+  test("provide once: a mother attaches the birth certificate from her record, and the ward officer sees where it came from", async ({ page, browser }) => {
+    test.setTimeout(120_000);
+    await page.goto("/ho-so");
+    await signInFromPrompt(page, "Trần Thị Bình");
+    await expect(page.getByRole("heading", { level: 1, name: "Hồ sơ của tôi" })).toBeVisible();
+    await withdrawConsent(page);
+    // A birth registration typed up to its documents (the form itself is tested elsewhere).
+    const api = async (fn: string, body: unknown) => {
+      const r = await page.request.post(`/api/${fn}`, { data: body, headers: { "sec-fetch-site": "same-origin" } });
+      expect(r.status(), `${fn}: ${await r.text()}`).toBe(200);
+      return r.json();
+    };
+    const draft = await api("filing/start", { req: { slug: "dang-ky-khai-sinh", fresh: true } });
+    const person = (name: string, birth: string, sex: string, id: string) => ({ name, birth_date: birth, sex, id_number: id });
+    await api("filing/save", {
+      req: {
+        id: draft.id,
+        answers: {
+          receiving_unit: "00070",
+          applicant: person("Trần Thị Bình", "1989-11-02", "female", "001189012389"),
+          relationship: "me",
+          phone: "0987654321",
+          residence: { unit: "00070", street: "5 phố Hàng Bạc" },
+          child_name: "Lê Bảo Ngọc",
+          child_birth_date: "2026-11-21",
+          child_sex: "female",
+          child_ethnicity: "Kinh",
+          child_nationality: "VN",
+          birth_place_kind: "co_so_y_te",
+          birth_facility: "Bệnh viện Phụ sản Hà Nội",
+          hometown: "Hà Nội",
+          mother: person("Trần Thị Bình", "1989-11-02", "female", "001189012389"),
+          father_known: true,
+          father: person("Lê Văn Hùng", "1987-02-10", "male", "001087034567"),
+          parents_married: true,
+          extract_copies: "0",
+          exemption: "none",
+          result_delivery: "counter",
+          declaration: true,
+        },
+      },
+    });
+
+    // The documents page says the certificate can come from her health record, once she consents.
+    await page.goto(`/thu-tuc/dang-ky-khai-sinh/nop?nhap=${draft.id}&buoc=giay-to`);
+    await expect(page.getByRole("heading", { level: 1, name: "Tải lên giấy tờ" })).toBeVisible();
+    await expect(page.getByText(/giấy chứng sinh điện tử cấp cho người mẹ có thể lấy thẳng từ sổ sức khỏe/)).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.getByRole("link", { name: "Mở sổ sức khỏe để đồng ý" }).click();
+    await page.getByLabel("Tôi đã đọc và đồng ý với nội dung trên").check();
+    await page.getByRole("button", { name: "Đồng ý và mở sổ sức khỏe" }).click();
+
+    // Back on the same page of the same draft, with the certificate offered.
+    await expect(page).toHaveURL(new RegExp(`nhap=${draft.id}&buoc=giay-to`));
+    const offer = page.getByRole("group", { name: "Lấy từ sổ sức khỏe điện tử" });
+    await expect(offer).toContainText("GCS-01-2026-004512");
+    await expect(offer).toContainText("bé gái");
+    await expect(offer).toContainText("09:40 21/11/2026");
+    await expect(offer).toContainText("3100 g");
+    await expectNoAxeViolations(page);
+    await offer.getByRole("button", { name: "Đính kèm giấy chứng sinh này" }).click();
+    await expect(offer.getByText("Đã đính kèm từ sổ sức khỏe điện tử.")).toBeVisible();
+    const files = page.getByRole("group", { name: "Giấy chứng sinh", exact: true }).locator(".files");
+    await expect(files).toContainText("Từ hệ thống y tế");
+    await expect(files).toContainText("Nơi cấp: Bệnh viện Phụ sản Hà Nội");
+    await expect(files).toContainText("Ngày cấp: 21/11/2026");
+    await expectNoAxeViolations(page);
+
+    await page.getByRole("button", { name: "Tiếp tục" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Kiểm tra lại thông tin trước khi nộp" })).toBeVisible();
+    await page.getByRole("button", { name: "Nộp hồ sơ", exact: true }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Đã nộp hồ sơ thành công" })).toBeVisible();
+    const code = (await page.locator(".panel__code").textContent())!.trim();
+    const filed = page.getByRole("region", { name: "Giấy tờ đã nộp" });
+    await expect(filed).toContainText("Từ hệ thống y tế");
+    await expect(filed).toContainText("GCS-01-2026-004512");
+    // Nothing of the record stays in the browser.
+    expect(await storedText(page)).not.toContain("GCS-01-2026-004512");
+
+    // The ward officer sees the same marks on the dossier.
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh" });
+    const officer = await desk.newPage();
+    await officer.goto(`/can-bo/ho-so/${code}?don-vi=00070`);
+    await signInFromPrompt(officer, "Ngô Thị Mai");
+    await officer.goto(`/can-bo/ho-so/${code}?don-vi=00070`);
+    const attached = officer.getByRole("region", { name: "Giấy tờ đính kèm" });
+    await expect(attached).toContainText("Từ hệ thống y tế");
+    await expect(attached).toContainText("Nơi cấp: Bệnh viện Phụ sản Hà Nội");
+    await expect(attached).toContainText("Số: GCS-01-2026-004512");
+    await expect(attached).toContainText(/Lấy về lúc: \d{2}:\d{2} \d{2}\/\d{2}\/\d{4}/);
+    await expectNoAxeViolations(officer);
+    await desk.close();
+  });
 });

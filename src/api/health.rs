@@ -598,3 +598,61 @@ pub async fn health_share_revoke(req: ShareId) -> Result<Vec<ShareInfo>, AppErro
     let cx = crate::server::health::open(true).await?;
     crate::server::health::share_revoke(&cx, &req.id).await
 }
+
+/// An electronic birth certificate in the resident's own record, as the birth-registration
+/// form offers it in place of a photo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BirthCertificateOffer {
+    /// The document's id at the source (for [`health_attach`]).
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its number.
+    pub number: Option<String>,
+    /// When the child was born (Hà Nội time).
+    pub born_at: Option<NaiveDateTime>,
+    /// The child's sex: `female` or `male`.
+    pub sex: Option<String>,
+    /// Weight at birth, in grams.
+    pub weight_grams: Option<f64>,
+    /// Place of birth.
+    pub place: Option<String>,
+    /// The facility that issued it.
+    pub facility: Option<String>,
+    /// Issued on.
+    pub issued: Option<NaiveDate>,
+}
+
+/// The electronic birth certificates the resident's own record holds (the mother's: the
+/// facility issues it to her). Read like any other part of the record, and logged.
+#[server(endpoint = "health/birth-certificates", input = Json)]
+pub async fn health_birth_certificates() -> Result<Vec<BirthCertificateOffer>, AppError> {
+    let cx = crate::server::health::open(true).await?;
+    crate::server::health::birth_certificates(&cx).await
+}
+
+/// Request of [`health_attach`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachRequest {
+    /// One of the caller's drafts.
+    pub draft_id: String,
+    /// Its document slot that the health record can provide.
+    pub slot: String,
+    /// The document's id, from [`health_birth_certificates`].
+    pub document: String,
+}
+
+/// Attaches a document from the resident's own health record to a document slot of one of
+/// their drafts, fetched from the health-data service and checked like an upload: the
+/// dossier and the ward officer show it as coming from the health system, with its issuer and
+/// time. The same document asked for again answers the file already attached.
+#[server(endpoint = "health/attach", input = Json)]
+pub async fn health_attach(
+    req: AttachRequest,
+) -> Result<crate::domain::upload::UploadView, AppError> {
+    let cx = crate::server::ctx::request().await?;
+    cx.authorize(crate::server::policy::Action::OwnFiling)
+        .await?;
+    let h = crate::server::health::open_with(cx, true).await?;
+    crate::server::health::attach(&h, &req).await
+}

@@ -76,6 +76,8 @@ pub const ALL: &[(&str, Access)] = &[
     ("/api/health/shares/create", Access::Health),
     ("/api/health/shares/list", Access::Health),
     ("/api/health/shares/revoke", Access::Health),
+    ("/api/health/birth-certificates", Access::Health),
+    ("/api/health/attach", Access::Health),
 ];
 
 /// Registers every server function with the server-function router.
@@ -144,5 +146,7 @@ pub fn register_all() {
         register_explicit::<HealthShareCreate>();
         register_explicit::<HealthSharesList>();
         register_explicit::<HealthShareRevoke>();
+        register_explicit::<HealthBirthCertificates>();
+        register_explicit::<HealthAttach>();
     }
 }

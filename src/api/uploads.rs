@@ -24,49 +24,20 @@ pub struct UploadRequest {
 /// checked here; the type is checked on the first bytes received, the content on the last.
 #[server(endpoint = "uploads/start", input = Json)]
 pub async fn start_upload(req: UploadRequest) -> Result<UploadView, AppError> {
-    use crate::domain::field_error::FieldError;
     use crate::domain::upload::{Refusal, sanitize_name};
     use crate::server::db::uploads::NewUpload;
+    use crate::server::uploads::{open_slot, slot_refusal};
     use crate::server::{ctx, policy::Action, rate_limit};
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
     let db = &cx.state.db;
-    let draft = db
-        .draft(&me.user_id, &req.draft_id)
-        .await
-        .map_err(|e| cx.internal(e))?
-        .ok_or(AppError::NotFound)?;
-    let procedure = db
-        .procedure_by_slug(&draft.procedure_slug)
-        .await
-        .map_err(|e| cx.internal(e))?
-        .ok_or(AppError::NotFound)?;
-    let field = format!("doc.{}", req.slot);
-    let refuse = |code: &str| AppError::Validation {
-        fields: vec![FieldError::new(field.clone(), code)],
-    };
-    let slot = procedure
-        .form
-        .documents
-        .iter()
-        .find(|d| d.id == req.slot)
-        .ok_or_else(|| refuse("unknown_slot"))?;
+    let (draft, slot) = open_slot(&cx, &me.user_id, &req.draft_id, &req.slot).await?;
     if req.size <= 0 {
-        return Err(refuse(Refusal::Empty.code()));
+        return Err(slot_refusal(&slot.id, Refusal::Empty.code()));
     }
     if req.size > i64::from(slot.max_kb) * 1024 {
-        return Err(refuse(Refusal::TooBig.code()));
-    }
-    let already = db
-        .draft_uploads(&me.user_id, &draft.id)
-        .await
-        .map_err(|e| cx.internal(e))?
-        .into_iter()
-        .filter(|u| u.slot == slot.id)
-        .count();
-    if already >= slot.max_files as usize {
-        return Err(refuse("too_many_files"));
+        return Err(slot_refusal(&slot.id, Refusal::TooBig.code()));
     }
     rate_limit::check(&cx.state, rate_limit::UPLOADS_PER_USER, &me.user_id).await?;
     let name = sanitize_name(&req.name);
@@ -77,11 +48,14 @@ pub async fn start_upload(req: UploadRequest) -> Result<UploadView, AppError> {
             slot: &slot.id,
             name: &name,
             size: req.size,
+            origin: None,
         },
         cx.state.clock.now(),
     )
     .await
-    .map_err(|e| cx.internal(e))
+    .map_err(|e| cx.internal(e))?
+    // Only a fetched document can already be there.
+    .ok_or(AppError::Conflict)
 }
 
 /// Which draft.

@@ -247,6 +247,10 @@ pub struct DocumentSlot {
     /// Only needed when another answer has a given value.
     #[serde(default)]
     pub when: Option<Condition>,
+    /// The type of document in the resident's health record that stands for this one
+    /// (`giay-chung-sinh`): the form offers to attach it from there instead of a photo.
+    #[serde(default)]
+    pub from_health: Option<String>,
 }
 
 fn one() -> u32 {
@@ -1894,6 +1898,7 @@ mod tests {
                 max_files: 2,
                 required: true,
                 when: None,
+                from_health: None,
             },
             DocumentSlot {
                 id: "visa".into(),
@@ -1907,6 +1912,7 @@ mod tests {
                     field: "nationality".into(),
                     equals: "other".into(),
                 }),
+                from_health: None,
             },
         ];
         form.check().unwrap();

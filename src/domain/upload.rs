@@ -46,6 +46,48 @@ pub struct UploadView {
     pub kind: Option<FileKind>,
     /// All bytes received and checked.
     pub complete: bool,
+    /// Where it came from, when the resident did not upload it themselves.
+    #[serde(default)]
+    pub origin: Option<FileOrigin>,
+}
+
+/// The systems a document can be fetched from instead of uploaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OriginSystem {
+    /// The health system: a document a facility issued, from the resident's own health
+    /// record (the electronic birth certificate).
+    Health,
+}
+
+impl OriginSystem {
+    /// Stable code, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginSystem::Health => "health",
+        }
+    }
+
+    /// The system with this stored code.
+    pub fn parse(s: &str) -> Option<OriginSystem> {
+        (s == "health").then_some(OriginSystem::Health)
+    }
+}
+
+/// A document fetched from the system that issued it, as the dossier and the ward officer
+/// show it: from where, by whom, which one, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileOrigin {
+    /// The system it came from.
+    pub system: OriginSystem,
+    /// The facility that issued it.
+    pub issuer: Option<String>,
+    /// The document's own number.
+    pub number: Option<String>,
+    /// The day it was issued.
+    pub issued: Option<chrono::NaiveDate>,
+    /// When the portal fetched it from the system.
+    pub fetched_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Why a file was refused (the code goes to the browser as a field error).

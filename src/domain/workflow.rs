@@ -531,6 +531,9 @@ pub struct DossierFile {
     pub kind: Option<crate::domain::form::FileKind>,
     /// When it was sent.
     pub at: DateTime<Utc>,
+    /// Where it came from, when the resident did not upload it themselves.
+    #[serde(default)]
+    pub origin: Option<crate::domain::upload::FileOrigin>,
 }
 
 /// One line of a list of dossiers (resident list and console queues).

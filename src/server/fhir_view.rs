@@ -1102,7 +1102,7 @@ impl Record {
     }
 
     /// Electronic birth certificates in the record (for the birth-registration form).
-    pub fn birth_certificates(&self) -> Vec<BirthCertificate> {
+    pub fn birth_certificates(&self) -> Vec<BirthCertificateOffer> {
         self.documents
             .iter()
             .filter(|d| d.status.as_deref() != Some("entered-in-error"))
@@ -1117,7 +1117,7 @@ impl Record {
                         .iter()
                         .find(|e| e.url == format!("{GCS_EXT}{name}"))
                 };
-                Some(BirthCertificate {
+                Some(BirthCertificateOffer {
                     id: d.id.clone(),
                     number: d.identifier.first().and_then(|i| i.value.clone()),
                     born_at: ext("ngay-sinh").and_then(|e| local(&e.value_date_time)),
@@ -1181,29 +1181,6 @@ pub fn held_keys(resources: &[Value]) -> BTreeSet<String> {
         }
     }
     out
-}
-
-/// An electronic birth certificate (giấy chứng sinh) the facility issued.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BirthCertificate {
-    /// Document id at the source.
-    pub id: String,
-    /// Its number.
-    pub number: Option<String>,
-    /// When the child was born.
-    pub born_at: Option<NaiveDateTime>,
-    /// The child's sex.
-    pub sex: Option<String>,
-    /// Weight at birth.
-    pub weight_grams: Option<f64>,
-    /// Place of birth.
-    pub place: Option<String>,
-    /// The facility that issued it.
-    pub facility: Option<String>,
-    /// Issued on.
-    pub issued: Option<NaiveDate>,
-    /// Title.
-    pub title: String,
 }
 
 fn document(d: &DocumentReference) -> Option<DocumentInfo> {

@@ -184,6 +184,30 @@ impl HealthCx {
         }
     }
 
+    /// The bytes of a document of `record`, as the facility sent them: only the source's own
+    /// binaries (`Binary/<id>`, relative or under its base).
+    pub async fn document_bytes(
+        &self,
+        record: &Record,
+        id: &str,
+    ) -> Result<crate::server::ehr::Binary, AppError> {
+        let (_, url, _) = record.document(id).ok_or(AppError::NotFound)?;
+        let binary_id = url
+            .rsplit_once("Binary/")
+            .map(|(_, b)| b)
+            .filter(|b| !b.is_empty() && !b.contains('/'))
+            .ok_or(AppError::NotFound)?;
+        let ehr = self.cx.state.ehr.as_ref().ok_or(AppError::Unavailable)?;
+        match ehr.binary(binary_id).await {
+            Ok(Some(b)) => Ok(b),
+            Ok(None) => Err(AppError::NotFound),
+            Err(e) => {
+                tracing::warn!(request_id = %self.cx.request_id, error = %e, "facility document not read");
+                Err(AppError::Unavailable)
+            }
+        }
+    }
+
     /// The checks and the fetch of one read, logged as `event`.
     async fn read(
         &self,
@@ -362,6 +386,117 @@ pub struct SubjectQuery {
     pub subject: String,
 }
 
+/// The electronic birth certificates in the resident's own record.
+pub async fn birth_certificates(h: &HealthCx) -> Result<Vec<BirthCertificateOffer>, AppError> {
+    let (_, record) = h.read(SELF, "read_birth_certificates", None).await?;
+    Ok(record.birth_certificates())
+}
+
+/// Attaches a document of the resident's own record to a slot of one of their drafts that
+/// the health record can provide (see [`crate::domain::form::DocumentSlot::from_health`]).
+pub async fn attach(
+    h: &HealthCx,
+    req: &AttachRequest,
+) -> Result<crate::domain::upload::UploadView, AppError> {
+    use crate::domain::form::FileKind;
+    use crate::domain::upload::{OriginSystem, Refusal, sanitize_name};
+    use crate::server::db::uploads::{NewOrigin, NewUpload};
+    use crate::server::fhir_view::BIRTH_CERTIFICATE;
+    use crate::server::uploads::{Unfinished, keep_fetched, open_slot, slot_refusal};
+    let cx = &h.cx;
+    let db = &cx.state.db;
+    let user = &h.user.id;
+    let refuse = |code: &str| slot_refusal(&req.slot, code);
+    let reference = format!("DocumentReference/{}", req.document);
+    // The same document asked for again (a double tap, a second tab): the file already there.
+    if let Some(up) = db
+        .draft_upload_from(user, &req.draft_id, &reference)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .filter(|u| u.slot == req.slot)
+    {
+        return Ok(up);
+    }
+    let (draft, slot) = open_slot(cx, user, &req.draft_id, &req.slot).await?;
+    // Only the birth certificate can come from the health record so far.
+    if slot.from_health.as_deref() != Some(BIRTH_CERTIFICATE) {
+        return Err(refuse("not_from_health"));
+    }
+    crate::server::rate_limit::check(&cx.state, crate::server::rate_limit::UPLOADS_PER_USER, user)
+        .await?;
+    let s = h.subject(SELF)?;
+    let record = h.record(&s).await?;
+    // Someone else's document, or one that is not a birth certificate, answers as a missing one.
+    let certificate = record
+        .birth_certificates()
+        .into_iter()
+        .find(|c| c.id == req.document)
+        .ok_or(AppError::NotFound)?;
+    let binary = h.document_bytes(&record, &certificate.id).await?;
+    h.log(&s, "attach_document", Some(&certificate.id)).await?;
+    let bytes = binary.bytes;
+    if bytes.is_empty() {
+        return Err(refuse(Refusal::Empty.code()));
+    }
+    let kind = match FileKind::sniff(&bytes) {
+        Some(k) if slot.accepts.contains(&k) => k,
+        _ => return Err(refuse(Refusal::Type.code())),
+    };
+    if bytes.len() as u64 > u64::from(slot.max_kb) * 1024 {
+        return Err(refuse(Refusal::TooBig.code()));
+    }
+    let ext = match kind {
+        FileKind::Pdf => "pdf",
+        FileKind::Jpeg => "jpg",
+        FileKind::Png => "png",
+    };
+    let name = sanitize_name(&match &certificate.number {
+        Some(n) if !certificate.title.contains(n.as_str()) => {
+            format!("{} {n}.{ext}", certificate.title)
+        }
+        _ => format!("{}.{ext}", certificate.title),
+    });
+    let up = db
+        .create_upload(
+            &NewUpload {
+                user_id: user,
+                draft_id: &draft.id,
+                slot: &slot.id,
+                name: &name,
+                size: bytes.len() as i64,
+                origin: Some(NewOrigin {
+                    system: OriginSystem::Health,
+                    issuer: certificate.facility.as_deref(),
+                    number: certificate.number.as_deref(),
+                    issued: certificate.issued,
+                    reference: &reference,
+                }),
+            },
+            cx.state.clock.now(),
+        )
+        .await
+        .map_err(|e| cx.internal(e))?;
+    let Some(up) = up else {
+        // Attached by a request at the same moment: that one keeps the file.
+        return db
+            .draft_upload_from(user, &draft.id, &reference)
+            .await
+            .map_err(|e| cx.internal(e))?
+            .ok_or(AppError::Conflict);
+    };
+    match keep_fetched(&cx.state, user, &up.id, kind, &bytes).await {
+        // Waiting for the malware scanner: it is finished when the scanner answers, like an
+        // upload.
+        Ok(()) | Err(Unfinished::ScanPending) => {}
+        Err(Unfinished::Refused(r)) => return Err(refuse(r.code())),
+        Err(Unfinished::Failed(e)) => return Err(cx.internal(e)),
+    }
+    db.upload(user, &up.id)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)
+}
+
 /// A health download's refusal: the error's code as JSON (`{"error":"step_up_required"}`),
 /// never cached.
 pub fn refusal(e: &AppError) -> axum::response::Response {
@@ -430,22 +565,7 @@ async fn facility_document(
     let h = open_with(cx, true).await?;
     let s = h.subject(subject)?;
     let record = h.record(&s).await?;
-    let (_, url, _) = record.document(id).ok_or(AppError::NotFound)?;
-    // Only the source's own binaries: `Binary/<id>`, relative or under its base.
-    let binary_id = url
-        .rsplit_once("Binary/")
-        .map(|(_, b)| b)
-        .filter(|b| !b.is_empty() && !b.contains('/'))
-        .ok_or(AppError::NotFound)?;
-    let ehr = h.cx.state.ehr.as_ref().ok_or(AppError::Unavailable)?;
-    let binary = match ehr.binary(binary_id).await {
-        Ok(Some(b)) => b,
-        Ok(None) => return Err(AppError::NotFound),
-        Err(e) => {
-            tracing::warn!(request_id = %h.cx.request_id, error = %e, "facility document not read");
-            return Err(AppError::Unavailable);
-        }
-    };
+    let binary = h.document_bytes(&record, id).await?;
     h.log(&s, "document", Some(id)).await?;
     let (mime, ext) = if binary.content_type == "application/pdf" {
         ("application/pdf", "pdf")

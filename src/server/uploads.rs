@@ -432,8 +432,64 @@ async fn slot_rules(state: &AppState, user_id: &str, upload_id: &str) -> Option<
         .map(|d| d.accepts.clone())
 }
 
+/// A refusal of a file for document slot `slot`, shown under that document.
+pub fn slot_refusal(slot: &str, code: &str) -> crate::api::AppError {
+    crate::api::AppError::Validation {
+        fields: vec![crate::domain::field_error::FieldError::new(
+            format!("doc.{slot}"),
+            code,
+        )],
+    }
+}
+
+/// One of the user's drafts and the document slot `slot` of its procedure, which has room for
+/// one more file. Someone else's draft answers as a missing one; an unknown slot
+/// (`unknown_slot`) and a full one (`too_many_files`) as a refusal under the document.
+pub async fn open_slot(
+    cx: &crate::server::ctx::RequestCtx,
+    user_id: &str,
+    draft_id: &str,
+    slot: &str,
+) -> Result<
+    (
+        crate::domain::filing::Draft,
+        crate::domain::form::DocumentSlot,
+    ),
+    crate::api::AppError,
+> {
+    use crate::api::AppError;
+    let db = &cx.state.db;
+    let draft = db
+        .draft(user_id, draft_id)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)?;
+    let procedure = db
+        .procedure_by_slug(&draft.procedure_slug)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .ok_or(AppError::NotFound)?;
+    let document = procedure
+        .form
+        .documents
+        .into_iter()
+        .find(|d| d.id == slot)
+        .ok_or_else(|| slot_refusal(slot, "unknown_slot"))?;
+    let already = db
+        .draft_uploads(user_id, &draft.id)
+        .await
+        .map_err(|e| cx.internal(e))?
+        .into_iter()
+        .filter(|u| u.slot == document.id)
+        .count();
+    if already >= document.max_files as usize {
+        return Err(slot_refusal(slot, "too_many_files"));
+    }
+    Ok((draft, document))
+}
+
 /// Why an upload whose every byte arrived is not complete.
-enum Unfinished {
+pub(crate) enum Unfinished {
     /// Its content is refused; the upload and its file are gone.
     Refused(Refusal),
     /// It waits in quarantine for the malware scanner, which cannot be reached now.
@@ -525,6 +581,29 @@ async fn finish(
     db.complete_upload(id, &sha, state.clock.now())
         .await
         .map_err(|e| Unfinished::Failed(e.to_string()))
+}
+
+/// Keeps a document the portal fetched for the resident (from their health record) as the
+/// file of the upload row `id`, made for it with nothing received: the whole file as one
+/// piece, then the same checks and durable steps as an upload's last piece.
+pub(crate) async fn keep_fetched(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+    kind: FileKind,
+    bytes: &[u8],
+) -> Result<(), Unfinished> {
+    let failed = |e: String| Unfinished::Failed(e);
+    state.files.append(id, 0, bytes).await.map_err(failed)?;
+    let moved = state
+        .db
+        .advance_upload(id, 0, bytes.len() as i64, Some(kind), state.clock.now())
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    if !moved {
+        return Err(failed(format!("upload {id}: already received")));
+    }
+    finish(state, user_id, id, Some(kind)).await
 }
 
 /// The answer to the browser for an upload that could not be finished.

@@ -15,6 +15,8 @@ mod dossier;
 mod dossier_documents;
 #[cfg(any(feature = "forms", not(feature = "csr")))]
 pub(crate) mod filing;
+#[cfg(any(feature = "forms", not(feature = "csr")))]
+mod filing_health;
 #[cfg(all(feature = "csr", not(feature = "forms")))]
 mod forms_elsewhere;
 #[cfg(any(feature = "forms", not(feature = "csr")))]

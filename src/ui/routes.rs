@@ -206,6 +206,33 @@ pub mod query {
     pub const YEAR: &str = "nam";
     /// Facility filter of the health record's visits.
     pub const FACILITY: &str = "co-so";
+    /// A page of the portal to return to (a path on this site).
+    pub const NEXT: &str = "tiep";
+    /// The step a form opens at (`giay-to`: the documents).
+    pub const STEP: &str = "buoc";
+    /// [`STEP`]'s value for the documents page.
+    pub const STEP_DOCUMENTS: &str = "giay-to";
+}
+
+/// One of the resident's drafts, opened at its documents page.
+pub fn filing_documents(slug: &str, draft_id: &str) -> String {
+    format!(
+        "{}?nhap={}&{}={}",
+        filing(slug),
+        encode(draft_id),
+        query::STEP,
+        query::STEP_DOCUMENTS
+    )
+}
+
+/// The health record's first page, coming back to `next` once consent is given.
+pub fn health_then(next: &str) -> String {
+    format!("{HEALTH}?{}={}", query::NEXT, encode(next))
+}
+
+/// `next` when it is a path on this site (`/…`, never `//host` or a full address).
+pub fn local_path(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
 }
 
 /// A health page for a subject: nothing added for one's own record.
@@ -330,6 +357,26 @@ pub fn is_app_route(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_paths_on_this_site_are_returned_to() {
+        let back = filing_documents("dang-ky-khai-sinh", "abc");
+        assert_eq!(back, "/thu-tuc/dang-ky-khai-sinh/nop?nhap=abc&buoc=giay-to");
+        assert_eq!(local_path(&back), Some(back.as_str()));
+        for bad in [
+            "//evil.example/x",
+            "https://evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad}");
+        }
+        assert_eq!(
+            health_then(&back),
+            "/suc-khoe?tiep=/thu-tuc/dang-ky-khai-sinh/nop%3Fnhap%3Dabc%26buoc%3Dgiay-to"
+        );
+    }
 
     #[test]
     fn route_table() {

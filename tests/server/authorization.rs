@@ -115,6 +115,8 @@ struct World {
     child: String,
     /// A share link of An's.
     share: String,
+    /// A birth registration draft of Bình's (her record holds a birth certificate).
+    binh_draft: String,
 }
 
 impl World {
@@ -185,6 +187,10 @@ impl World {
         )
         .await
         .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let binh_draft = start(app, &other_resident, "dang-ky-khai-sinh", true).await["id"]
             .as_str()
             .unwrap()
             .to_string();
@@ -273,6 +279,7 @@ impl World {
             upload,
             notification,
             disposable_user,
+            binh_draft,
         }
     }
 }
@@ -427,6 +434,11 @@ fn cases(w: &World) -> Vec<(&'static str, Value)> {
             "/api/health/shares/revoke",
             json!({ "req": { "id": w.share } }),
         ),
+        ("/api/health/birth-certificates", json!({})),
+        (
+            "/api/health/attach",
+            json!({ "req": { "draft_id": w.binh_draft, "slot": "giay_chung_sinh", "document": "doc-binh-giay-chung-sinh" } }),
+        ),
         (
             "/api/staff/intake",
             json!({ "req": { "unit": "00070", "slug": "dang-ky-khai-sinh", "cccd": "001189012389", "name": "Trần Thị Bình", "answers": intake, "consent": { "method": "signature", "shown": true }, "idempotency_key": "authz-0001" } }),
@@ -460,7 +472,12 @@ const NAMES_AN_OBJECT: &[&str] = &[
     "/api/health/access-log",
     "/api/health/shares/create",
     "/api/health/shares/revoke",
+    "/api/health/attach",
 ];
+
+/// Health functions whose case is Bình's (the birth certificate is in her record): An is the
+/// one refused.
+const BINHS: &[&str] = &["/api/health/attach"];
 
 /// The server functions the running server answers to: every `#[server]` function linked
 /// into it, whether or not anyone remembered to list it.
@@ -626,12 +643,17 @@ both_engines!(access_rules_hold_for_every_server_function, |engine| {
                         "{path}: {what}"
                     );
                 }
+                let (owner, stranger) = if BINHS.contains(path) {
+                    (&w.other_resident, &w.resident)
+                } else {
+                    (&w.resident, &w.other_resident)
+                };
                 if NAMES_AN_OBJECT.contains(path) {
-                    let (got, v) = call(&app, Some(&w.other_resident), path, body).await;
-                    assert_eq!(got, 404, "{path}: Bình on An's record: {v}");
+                    let (got, v) = call(&app, Some(stranger), path, body).await;
+                    assert_eq!(got, 404, "{path}: someone else's record: {v}");
                 }
-                let (got, v) = call(&app, Some(&w.resident), path, body).await;
-                assert_eq!(got, 200, "{path}: An: {v}");
+                let (got, v) = call(&app, Some(owner), path, body).await;
+                assert_eq!(got, 200, "{path}: the owner: {v}");
             }
             Access::HealthConsent => {
                 assert_eq!(anon, 401, "{path}");

@@ -27,6 +27,25 @@ pub async fn consent(app: &TestApp, who: &str) {
     assert_eq!(v["given"], true);
 }
 
+/// The access log of `subject` as `who` reads it, with its events' names, newest first.
+async fn access_log(app: &TestApp, who: &str, subject: &str) -> (Value, Vec<String>) {
+    let (status, log) = call(
+        app,
+        who,
+        "/api/health/access-log",
+        json!({ "req": { "subject": subject } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{log}");
+    let events = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["event"].as_str().unwrap().to_string())
+        .collect();
+    (log, events)
+}
+
 /// The subject id of An's daughter, as An's session lists it.
 pub async fn child_of(app: &TestApp, who: &str) -> String {
     let (status, v) = call(app, who, "/api/health/subjects", json!({})).await;
@@ -393,19 +412,7 @@ both_engines!(
         assert_eq!(first["event"], "read_vaccinations");
         assert_eq!(first["actor"], "parent");
         assert_eq!(first["actor_name"], "Nguyễn Văn An");
-        let (_, log) = call(
-            &app,
-            &an,
-            "/api/health/access-log",
-            json!({ "req": { "subject": "self" } }),
-        )
-        .await;
-        let events: Vec<&str> = log
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["event"].as_str().unwrap())
-            .collect();
+        let (log, events) = access_log(&app, &an, "self").await;
         assert_eq!(
             events[..2],
             ["read_overview", "consent_given"],
@@ -1037,3 +1044,221 @@ async fn nothing_of_the_record_reaches_the_servers_log() {
     }
     tdb.cleanup().await;
 }
+
+/// Attaches `document` from the caller's record to `slot` of `draft`.
+async fn attach_from_record(
+    app: &TestApp,
+    who: &str,
+    draft: &str,
+    slot: &str,
+    document: &str,
+) -> (u16, Value) {
+    call(
+        app,
+        who,
+        "/api/health/attach",
+        json!({ "req": { "draft_id": draft, "slot": slot, "document": document } }),
+    )
+    .await
+}
+
+both_engines!(
+    a_mother_attaches_the_birth_certificate_from_her_record_and_the_ward_sees_where_it_came_from,
+    |engine| {
+        use crate::support::RESIDENT_B;
+        let ehr = EhrServer::start().await;
+        let app = TestApp::spawn_with(engine, |c| ehr.configure(c)).await;
+        let binh = app.session_for(&RESIDENT_B).await;
+        let an = app.session_for(&RESIDENT_A).await;
+        let draft = crate::filing::start(&app, &binh, "dang-ky-khai-sinh", true).await;
+        let id = draft["id"].as_str().unwrap();
+        const GCS: &str = "doc-binh-giay-chung-sinh";
+
+        // Her record opens only as it always does: consent first.
+        let (status, v) = call(&app, &binh, "/api/health/birth-certificates", json!({})).await;
+        assert_eq!((status, v), (403, json!("consent_required")));
+        let (status, v) = attach_from_record(&app, &binh, id, "giay_chung_sinh", GCS).await;
+        assert_eq!((status, v), (403, json!("consent_required")));
+        consent(&app, &binh).await;
+        consent(&app, &an).await;
+
+        let (status, offers) = call(&app, &binh, "/api/health/birth-certificates", json!({})).await;
+        assert_eq!(status, 200, "{offers}");
+        let offers = offers.as_array().unwrap();
+        assert_eq!(offers.len(), 1, "{offers:?}");
+        let c = &offers[0];
+        assert_eq!(c["id"], GCS);
+        assert_eq!(c["number"], "GCS-01-2026-004512");
+        assert_eq!(c["facility"], "Bệnh viện Phụ sản Hà Nội");
+        assert_eq!(c["born_at"], "2026-11-21T09:40:00");
+        assert_eq!(c["sex"], "female");
+        assert_eq!(c["weight_grams"], 3100.0);
+        // An's record holds none.
+        let (status, v) = call(&app, &an, "/api/health/birth-certificates", json!({})).await;
+        assert_eq!((status, v), (200, json!([])));
+
+        // Only a slot the health record can provide, only a birth certificate, only her own.
+        let (status, v) = attach_from_record(&app, &binh, id, "giay_ket_hon", GCS).await;
+        assert_eq!(status, 422, "{v}");
+        assert_eq!(v["Validation"]["fields"][0]["code"], "not_from_health");
+        let (status, v) = attach_from_record(&app, &binh, id, "no_such_slot", GCS).await;
+        assert_eq!(status, 422, "{v}");
+        assert_eq!(v["Validation"]["fields"][0]["code"], "unknown_slot");
+        let (status, _) = attach_from_record(
+            &app,
+            &binh,
+            id,
+            "giay_chung_sinh",
+            "doc-binh-2026-11-ra-vien",
+        )
+        .await;
+        assert_eq!(status, 404, "a discharge letter is not a birth certificate");
+        let (status, _) = attach_from_record(&app, &an, id, "giay_chung_sinh", GCS).await;
+        assert_eq!(status, 404, "An on Bình's draft");
+        let an_draft = crate::filing::start(&app, &an, "dang-ky-khai-sinh", true).await;
+        let (status, _) = attach_from_record(
+            &app,
+            &an,
+            an_draft["id"].as_str().unwrap(),
+            "giay_chung_sinh",
+            GCS,
+        )
+        .await;
+        assert_eq!(status, 404, "Bình's certificate is not in An's record");
+        let stale = app
+            .session_for(&Person {
+                login_minutes_ago: 30,
+                ..RESIDENT_B
+            })
+            .await;
+        let (status, v) = attach_from_record(&app, &stale, id, "giay_chung_sinh", GCS).await;
+        assert_eq!((status, v), (403, json!("step_up_required")));
+        let (status, v) = call(
+            &app,
+            &binh,
+            "/api/uploads/list",
+            json!({ "req": { "draft_id": id } }),
+        )
+        .await;
+        assert_eq!(
+            (status, v),
+            (200, json!([])),
+            "nothing attached by a refusal"
+        );
+
+        // Attached: a complete, checked PDF, marked as from the health system — once, even
+        // when asked for three times at the same moment.
+        let (first, second, third) = tokio::join!(
+            attach_from_record(&app, &binh, id, "giay_chung_sinh", GCS),
+            attach_from_record(&app, &binh, id, "giay_chung_sinh", GCS),
+            attach_from_record(&app, &binh, id, "giay_chung_sinh", GCS),
+        );
+        for (status, v) in [&first, &second, &third] {
+            assert_eq!(*status, 200, "{v}");
+            assert_eq!(v["id"], first.1["id"], "one file");
+        }
+        // Read back once all three answered (the one that lost the race may have answered
+        // while the winner was still checking the file).
+        let (_, list) = call(
+            &app,
+            &binh,
+            "/api/uploads/list",
+            json!({ "req": { "draft_id": id } }),
+        )
+        .await;
+        let up = list[0].clone();
+        assert_eq!(up["complete"], true);
+        assert_eq!(up["kind"], "pdf");
+        assert_eq!(up["slot"], "giay_chung_sinh");
+        assert_eq!(up["origin"]["system"], "health");
+        assert_eq!(up["origin"]["issuer"], "Bệnh viện Phụ sản Hà Nội");
+        assert_eq!(up["origin"]["number"], "GCS-01-2026-004512");
+        assert_eq!(up["origin"]["issued"], "2026-11-21");
+        assert!(up["origin"]["fetched_at"].is_string(), "{up}");
+        assert!(up["name"].as_str().unwrap().ends_with(".pdf"), "{up}");
+        // Asked again (a double tap, a second tab): the same file, not a second one.
+        let (status, again) = attach_from_record(&app, &binh, id, "giay_chung_sinh", GCS).await;
+        assert_eq!(status, 200, "{again}");
+        assert_eq!(again["id"], up["id"]);
+        let (_, list) = call(
+            &app,
+            &binh,
+            "/api/uploads/list",
+            json!({ "req": { "draft_id": id } }),
+        )
+        .await;
+        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+        assert_eq!(list[0]["origin"]["system"], "health");
+        // The file is the facility's own document, byte for byte.
+        let kept = app
+            .get_as(
+                Some(&binh),
+                &format!("/files/uploads/{}", up["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(kept.status(), 200);
+        let kept = kept.bytes().await.unwrap();
+        let source = app
+            .get_as(
+                Some(&binh),
+                &format!("/files/health/documents/{GCS}?subject=self"),
+            )
+            .await;
+        assert_eq!(source.status(), 200);
+        assert_eq!(kept, source.bytes().await.unwrap());
+        assert!(kept.starts_with(b"%PDF-"));
+
+        // Filed: the dossier and the ward officer show where it came from.
+        let answers = crate::filing::birth_answers_by(RESIDENT_B.name, RESIDENT_B.cccd);
+        let (status, saved) = call(
+            &app,
+            &binh,
+            "/api/filing/save",
+            json!({ "req": { "id": id, "answers": answers } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{saved}");
+        let (status, code) = call(
+            &app,
+            &binh,
+            "/api/filing/submit",
+            json!({ "req": { "draft_id": id, "idempotency_key": draft["idempotency_key"] } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{code}");
+        let (status, own) = call(
+            &app,
+            &binh,
+            "/api/dossiers/mine/detail",
+            json!({ "req": { "code": code } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{own}");
+        let doc = &own["documents"][0];
+        assert_eq!(doc["slot"], "giay_chung_sinh");
+        assert_eq!(doc["origin"]["system"], "health");
+        assert_eq!(doc["origin"]["number"], "GCS-01-2026-004512");
+        let officer = app.session_for(&OFFICER_HOAN_KIEM).await;
+        let (status, seen) = call(
+            &app,
+            &officer,
+            "/api/staff/dossier",
+            json!({ "req": { "unit": "00070", "code": code } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{seen}");
+        let file = &seen["files"][0];
+        assert_eq!(file["origin"]["system"], "health", "{seen}");
+        assert_eq!(file["origin"]["issuer"], "Bệnh viện Phụ sản Hà Nội");
+        assert_eq!(file["origin"]["issued"], "2026-11-21");
+
+        // Her access log says what was read and attached.
+        let (_, events) = access_log(&app, &binh, "self").await;
+        assert!(
+            events.contains(&"read_birth_certificates".to_string()),
+            "{events:?}"
+        );
+        assert!(events.iter().any(|e| e == "attach_document"), "{events:?}");
+        app.cleanup().await;
+    }
+);

@@ -2,25 +2,70 @@
 
 use super::{Db, DbError, with_db};
 use crate::domain::form::FileKind;
-use crate::domain::upload::UploadView;
-use chrono::{DateTime, Utc};
+use crate::domain::upload::{FileOrigin, OriginSystem, UploadView};
+use chrono::{DateTime, NaiveDate, Utc};
 
-type UploadRow = (String, String, String, i64, i64, Option<String>, bool);
+/// An upload's row as the pages need it.
+#[derive(sqlx::FromRow)]
+struct UploadRow {
+    id: String,
+    slot: String,
+    name: String,
+    size: i64,
+    received: i64,
+    kind: Option<String>,
+    complete: bool,
+    #[sqlx(flatten)]
+    origin: OriginCols,
+}
 
-fn view(r: UploadRow) -> UploadView {
-    let (id, slot, name, size, received, kind, complete) = r;
-    UploadView {
-        id,
-        slot,
-        name,
-        size,
-        received,
-        kind: kind.as_deref().and_then(FileKind::parse),
-        complete,
+/// The origin columns of an upload, with its creation time (when a fetched document was
+/// fetched).
+#[derive(sqlx::FromRow)]
+pub(crate) struct OriginCols {
+    origin: Option<String>,
+    origin_issuer: Option<String>,
+    origin_number: Option<String>,
+    origin_issued: Option<NaiveDate>,
+    created_at: DateTime<Utc>,
+}
+
+impl OriginCols {
+    /// When the row was made.
+    pub(crate) fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    /// Where the file came from, if not from the resident's own device.
+    pub(crate) fn origin(self) -> Option<FileOrigin> {
+        Some(FileOrigin {
+            system: OriginSystem::parse(self.origin.as_deref()?)?,
+            issuer: self.origin_issuer,
+            number: self.origin_number,
+            issued: self.origin_issued,
+            fetched_at: self.created_at,
+        })
     }
 }
 
-const COLUMNS: &str = "id, slot, name, size, received, kind, complete";
+fn view(r: UploadRow) -> UploadView {
+    UploadView {
+        id: r.id,
+        slot: r.slot,
+        name: r.name,
+        size: r.size,
+        received: r.received,
+        kind: r.kind.as_deref().and_then(FileKind::parse),
+        complete: r.complete,
+        origin: r.origin.origin(),
+    }
+}
+
+/// The origin columns, as [`OriginCols`] reads them.
+pub(crate) const ORIGIN_COLUMNS: &str =
+    "origin, origin_issuer, origin_number, origin_issued, created_at";
+
+const COLUMNS: &str = "id, slot, name, size, received, kind, complete, origin, origin_issuer, origin_number, origin_issued, created_at";
 
 /// A new upload.
 pub struct NewUpload<'a> {
@@ -34,20 +79,40 @@ pub struct NewUpload<'a> {
     pub name: &'a str,
     /// Declared size.
     pub size: i64,
+    /// The system it is fetched from, when the resident does not upload it.
+    pub origin: Option<NewOrigin<'a>>,
+}
+
+/// Where a fetched document comes from.
+pub struct NewOrigin<'a> {
+    /// The system.
+    pub system: OriginSystem,
+    /// The facility that issued it.
+    pub issuer: Option<&'a str>,
+    /// The document's own number.
+    pub number: Option<&'a str>,
+    /// The day it was issued.
+    pub issued: Option<NaiveDate>,
+    /// Its reference at the source (`DocumentReference/<id>`).
+    pub reference: &'a str,
 }
 
 impl Db {
-    /// Creates an upload row with nothing received yet.
+    /// Creates an upload row with nothing received yet; `None` when it is fetched from a
+    /// document the draft already holds.
     pub async fn create_upload(
         &self,
         u: &NewUpload<'_>,
         now: DateTime<Utc>,
-    ) -> Result<UploadView, DbError> {
+    ) -> Result<Option<UploadView>, DbError> {
         let id = uuid::Uuid::new_v4().simple().to_string();
-        with_db!(self, pool => {
+        let o = u.origin.as_ref();
+        let inserted = with_db!(self, pool => {
             sqlx::query(
-                "INSERT INTO uploads (id, user_id, draft_id, slot, name, size, received, complete, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 0, FALSE, $7, $7)",
+                "INSERT INTO uploads (id, user_id, draft_id, slot, name, size, received, complete, created_at, updated_at, \
+                 origin, origin_issuer, origin_number, origin_issued, origin_ref) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, FALSE, $7, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (draft_id, origin_ref) WHERE origin_ref IS NOT NULL DO NOTHING",
             )
             .bind(&id)
             .bind(u.user_id)
@@ -56,10 +121,19 @@ impl Db {
             .bind(u.name)
             .bind(u.size)
             .bind(now)
+            .bind(o.map(|o| o.system.as_str()))
+            .bind(o.and_then(|o| o.issuer))
+            .bind(o.and_then(|o| o.number))
+            .bind(o.and_then(|o| o.issued))
+            .bind(o.map(|o| o.reference))
             .execute(pool)
-            .await?;
+            .await?
+            .rows_affected()
         });
-        Ok(UploadView {
+        if inserted == 0 {
+            return Ok(None);
+        }
+        Ok(Some(UploadView {
             id,
             slot: u.slot.into(),
             name: u.name.into(),
@@ -67,7 +141,31 @@ impl Db {
             received: 0,
             kind: None,
             complete: false,
-        })
+            origin: o.map(|o| FileOrigin {
+                system: o.system,
+                issuer: o.issuer.map(str::to_string),
+                number: o.number.map(str::to_string),
+                issued: o.issued,
+                fetched_at: now,
+            }),
+        }))
+    }
+
+    /// The upload of one of the user's drafts fetched from `reference` at the source, if the
+    /// same document was already attached.
+    pub async fn draft_upload_from(
+        &self,
+        user_id: &str,
+        draft_id: &str,
+        reference: &str,
+    ) -> Result<Option<UploadView>, DbError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM uploads WHERE draft_id = $1 AND user_id = $2 AND origin_ref = $3"
+        );
+        let row: Option<UploadRow> = with_db!(self, pool => {
+            sqlx::query_as(&sql).bind(draft_id).bind(user_id).bind(reference).fetch_optional(pool).await?
+        });
+        Ok(row.map(view))
     }
 
     /// Creates an upload row for a filed dossier (a supplement document or the result).
@@ -104,6 +202,7 @@ impl Db {
             received: 0,
             kind: None,
             complete: false,
+            origin: None,
         })
     }
 
@@ -179,8 +278,8 @@ impl Db {
     pub async fn dossier_uploads(&self, dossier_code: &str) -> Result<Vec<UploadView>, DbError> {
         let rows: Vec<UploadRow> = with_db!(self, pool => {
             sqlx::query_as(
-                "SELECT u.id, u.slot, u.name, u.size, u.received, u.kind, u.complete FROM uploads u \
-                 JOIN dossiers d ON d.id = u.dossier_id WHERE d.code = $1 AND u.complete ORDER BY u.created_at, u.id",
+                "SELECT u.id, u.slot, u.name, u.size, u.received, u.kind, u.complete, u.origin, u.origin_issuer, \
+                 u.origin_number, u.origin_issued, u.created_at FROM uploads u JOIN dossiers d ON d.id = u.dossier_id WHERE d.code = $1 AND u.complete ORDER BY u.created_at, u.id",
             )
             .bind(dossier_code)
             .fetch_all(pool)

@@ -603,35 +603,46 @@ impl Db {
         }))
     }
 
-    /// Every complete file of a dossier: (upload id, slot, name, created).
+    /// Every complete file of a dossier, oldest first.
     pub async fn dossier_files(
         &self,
         dossier_id: &str,
     ) -> Result<Vec<crate::domain::workflow::DossierFile>, DbError> {
-        type Row = (String, String, String, i64, Option<String>, DateTime<Utc>);
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: String,
+            slot: String,
+            name: String,
+            size: i64,
+            kind: Option<String>,
+            #[sqlx(flatten)]
+            origin: crate::server::db::uploads::OriginCols,
+        }
+        let sql = format!(
+            "SELECT id, slot, name, size, kind, {} FROM uploads WHERE dossier_id = $1 AND complete \
+             ORDER BY created_at, id",
+            crate::server::db::uploads::ORIGIN_COLUMNS
+        );
         let rows: Vec<Row> = with_db!(self, pool => {
-            sqlx::query_as(
-                "SELECT id, slot, name, size, kind, created_at FROM uploads WHERE dossier_id = $1 AND complete \
-                 ORDER BY created_at, id",
-            )
-            .bind(dossier_id)
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as(&sql).bind(dossier_id).fetch_all(pool).await?
         });
         Ok(rows
             .into_iter()
-            .map(
-                |(id, slot, name, size, kind, at)| crate::domain::workflow::DossierFile {
-                    id,
-                    slot,
-                    name,
-                    size,
-                    kind: kind
+            .map(|r| {
+                let at = r.origin.created_at();
+                crate::domain::workflow::DossierFile {
+                    id: r.id,
+                    slot: r.slot,
+                    name: r.name,
+                    size: r.size,
+                    kind: r
+                        .kind
                         .as_deref()
                         .and_then(crate::domain::form::FileKind::parse),
                     at,
-                },
-            )
+                    origin: r.origin.origin(),
+                }
+            })
             .collect())
     }
 

@@ -3,6 +3,7 @@
 //! attachments, supplement requests, timeline, printable slips, and the acts the caller may
 //! take now.
 
+use super::dossier_documents::OriginNote;
 use crate::api::AppError;
 use crate::api::catalog::get_procedure;
 use crate::api::staff::{WardDossier, ward_dossier_view};
@@ -339,6 +340,7 @@ fn StaffDossierDetail(cx: DossierCx) -> impl IntoView {
                                                 {f.name.clone()}
                                             </a>
                                             <span class="hint"><time datetime=f.at.to_rfc3339()>{facts}</time></span>
+                                            {f.origin.clone().map(|o| view! { <OriginNote origin=o /> })}
                                         </li>
                                     }
                                 }).collect_view()}

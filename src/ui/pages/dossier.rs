@@ -408,6 +408,7 @@ fn SupplementSection(
                 received: 0,
                 kind: None,
                 complete: true,
+                origin: None,
             })
             .collect()
     });

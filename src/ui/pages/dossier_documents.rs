@@ -2,7 +2,7 @@
 //! its type, size and time, to download again.
 
 use crate::domain::form::{FileKind, FormDef};
-use crate::domain::upload::size_label;
+use crate::domain::upload::{FileOrigin, OriginSystem, size_label};
 use crate::domain::workflow::OwnDossier;
 use crate::ui::i18n::{Lang, use_i18n};
 use crate::ui::pages::filing::tr;
@@ -64,6 +64,7 @@ pub fn DossierDocuments(
                                     <span class="hint">
                                         <time datetime=d.at.to_rfc3339()>{facts}</time>
                                     </span>
+                                    {d.origin.clone().map(|o| view! { <OriginNote origin=o /> })}
                                 </li>
                             }
                         }).collect_view()}
@@ -71,5 +72,45 @@ pub fn DossierDocuments(
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// Where a document came from when the resident did not upload it: the system, the issuer,
+/// its number and day, and when the portal fetched it (as the dossier and the ward officer
+/// see it).
+#[component]
+pub fn OriginNote(origin: FileOrigin) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let t = i18n.t();
+        let system = match origin.system {
+            OriginSystem::Health => t.upload_origin_health,
+        };
+        let mut facts: Vec<(&'static str, String)> = Vec::new();
+        if let Some(issuer) = &origin.issuer {
+            facts.push((t.upload_origin_issuer, issuer.clone()));
+        }
+        if let Some(number) = &origin.number {
+            facts.push((t.upload_origin_number, number.clone()));
+        }
+        if let Some(issued) = origin.issued {
+            facts.push((
+                t.upload_origin_issued,
+                issued.format("%d/%m/%Y").to_string(),
+            ));
+        }
+        let fetched = crate::domain::calendar::to_local(origin.fetched_at)
+            .format("%H:%M %d/%m/%Y")
+            .to_string();
+        facts.push((t.upload_origin_fetched, fetched));
+        view! {
+            <span class="origin">
+                <span class="badge badge--origin">{system}</span>
+                " "
+                {facts.into_iter().map(|(k, v)| view! {
+                    <span class="origin__fact">{format!("{k}: ")}<span>{v}</span></span>
+                }).collect_view()}
+            </span>
+        }
     }
 }

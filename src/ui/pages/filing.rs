@@ -4,6 +4,8 @@
 //! battery dies) and saved to the server a moment later (so the resident can carry on from
 //! another device). Each page is checked with the same validation the server runs at submit.
 
+use super::dossier_documents::OriginNote;
+use super::filing_health::HealthOffer;
 use crate::api::AppError;
 use crate::api::catalog::{get_procedure, list_units};
 use crate::api::filing::{
@@ -186,14 +188,22 @@ pub fn FilingPage() -> impl IntoView {
             Some(Some(_)) => {
                 let draft_id = query.read_untracked().get("nhap");
                 let fresh = query.read_untracked().get("moi").is_some();
-                view! { <FilingLoader slug=slug() draft_id=draft_id fresh=fresh /> }.into_any()
+                let at_documents = query.read_untracked().get(routes::query::STEP).as_deref()
+                    == Some(routes::query::STEP_DOCUMENTS);
+                view! { <FilingLoader slug=slug() draft_id=draft_id fresh=fresh at_documents=at_documents /> }.into_any()
             }
         }}
     }
 }
 
 #[component]
-fn FilingLoader(slug: String, draft_id: Option<String>, fresh: bool) -> impl IntoView {
+fn FilingLoader(
+    slug: String,
+    draft_id: Option<String>,
+    fresh: bool,
+    /// Open at the documents page (coming back from the health record or a new sign-in).
+    at_documents: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     let data = LocalResource::new(move || {
         let (slug, draft_id) = (slug.clone(), draft_id.clone());
@@ -211,7 +221,7 @@ fn FilingLoader(slug: String, draft_id: Option<String>, fresh: bool) -> impl Int
     view! {
         <Suspense fallback=move || view! { <div class="page"><p class="loading">{move || i18n.t().catalog_loading}</p></div> }>
             {move || data.get().map(|r| match r {
-                Ok((p, units, draft, kept)) => view! { <FilingForm procedure=p units=units draft=draft kept=kept /> }.into_any(),
+                Ok((p, units, draft, kept)) => view! { <FilingForm procedure=p units=units draft=draft kept=kept at_documents=at_documents /> }.into_any(),
                 Err(e) => view! {
                     <div class="page">
                         <LoadError error=e whole_page=true on_retry=Callback::new(move |_| data.refetch()) />
@@ -349,6 +359,8 @@ fn FilingForm(
     draft: Draft,
     /// The copy kept on this device, if any.
     kept: Option<local::Copy>,
+    /// Open at the documents page rather than the first.
+    at_documents: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || i18n.t();
@@ -379,7 +391,11 @@ fn FilingForm(
     let revision = StoredValue::new(draft.revision);
     let draft_from_identity = draft.from_identity.clone();
     let errors = RwSignal::new(Vec::<FieldError>::new());
-    let step = RwSignal::new(0usize);
+    let step = RwSignal::new(if at_documents && has_docs {
+        sections
+    } else {
+        0
+    });
     let save_state = RwSignal::new(SaveState::Saved(draft.updated_at));
     let generation = StoredValue::new(0u64);
 
@@ -673,7 +689,7 @@ fn FilingForm(
                         <h1 id="step-title" tabindex="-1">{move || t().upload_title}</h1>
                         <p class="lead">{move || t().upload_intro}</p>
                         <ErrorSummary errors=errors field_id=input_id />
-                        <DocumentsStep cx=cx form=form draft_id=draft_id.get_value() uploads=uploads />
+                        <DocumentsStep cx=cx form=form draft_id=draft_id.get_value() slug=p.with_value(|p| p.slug.clone()) uploads=uploads />
                         <div class="form__actions">
                             <button type="button" class="button" on:click=move |_| docs_continue()>{move || t().filing_continue}</button>
                             <button type="button" class="button button--secondary" on:click=move |_| go_to(s - 1, None)>{move || t().filing_back}</button>
@@ -1368,10 +1384,13 @@ fn DocumentsStep(
     cx: FormCx,
     form: StoredValue<FormDef>,
     draft_id: String,
+    /// The procedure.
+    slug: String,
     uploads: RwSignal<Vec<UploadView>>,
 ) -> impl IntoView {
     let in_flight = InFlight::new();
     let draft_id = StoredValue::new(draft_id);
+    let slug = StoredValue::new(slug);
     let slots = move || {
         cx.answers
             .with(|a| form.with_value(|f| f.documents_for(a).cloned().collect::<Vec<_>>()))
@@ -1454,6 +1473,10 @@ fn DocumentsStep(
                         {hint.map(|h| view! { <p class="hint">{h}</p> })}
                         <p class="hint" id=format!("{id}-rules")>{rules}</p>
                         {move || message().map(|m| view! { <p id=format!("{}-error", id_s.get_value()) class="field-error">{m}</p> })}
+                        {d.from_health.is_some().then(|| view! {
+                            <HealthOffer draft_id=draft_id.get_value() slug=slug.get_value()
+                                document=d.id.clone() uploads=uploads errors=cx.errors />
+                        })}
                         <ul class="plain files">
                             {move || uploads.get().into_iter().filter(|u| u.slot == slot_a).map(|u| {
                                 let uid = u.id.clone();
@@ -1466,6 +1489,7 @@ fn DocumentsStep(
                                         <button type="button" class="button button--secondary button--small" on:click=move |_| remove(uid.clone())>
                                             {t.upload_remove}<span class="visually-hidden">{format!(" {}", u.name)}</span>
                                         </button>
+                                        {u.origin.clone().map(|o| view! { <OriginNote origin=o /> })}
                                     </li>
                                 }
                             }).collect_view()}

@@ -96,8 +96,17 @@ fn ConsentForm(
             .await
         }
     });
+    // Consent asked for by another page (the birth registration's documents): back there.
+    let next = use_query_map()
+        .read_untracked()
+        .get(query::NEXT)
+        .filter(|n| routes::local_path(n).is_some());
+    let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| match give.value().get() {
-        Some(Ok(c)) => state.set(Some(Ok(c))),
+        Some(Ok(c)) => match &next {
+            Some(n) => navigate(n, Default::default()),
+            None => state.set(Some(Ok(c))),
+        },
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
@@ -857,6 +866,8 @@ fn event_name(t: &Messages, event: &str) -> &'static str {
         "share_revoked" => t.health_ev_share_revoked,
         "consent_given" => t.health_ev_consent_given,
         "consent_withdrawn" => t.health_ev_consent_withdrawn,
+        "read_birth_certificates" => t.health_ev_read_birth_certificates,
+        "attach_document" => t.health_ev_attach_document,
         _ => t.health_ev_other,
     }
 }
