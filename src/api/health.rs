@@ -1,8 +1,9 @@
 //! The electronic health record, as the resident and the parent of a child read it.
 //!
 //! Every function here needs a signed-in resident (never a staff session) at identity level
-//! 2 with a recent login (`step_up_required` otherwise) who has consented to the current
-//! notice (`consent_required` otherwise). A record is named by a subject id from
+//! 2 with a recent login, or whose record opened so in this session and is still open
+//! (`step_up_required` otherwise; share links need the recent login), who has consented to
+//! the current notice (`consent_required` otherwise). A record is named by a subject id from
 //! [`health_subjects`]: `self`, or an opaque id for a child the identity provider says the
 //! resident represents. Another id answers 404, like a missing one. The data comes from the
 //! health-data service at each read; the portal keeps none of it.

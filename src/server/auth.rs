@@ -986,6 +986,9 @@ pub async fn session_layer(
                     auth_time: s.auth_time,
                     created_at: s.created_at,
                     last_seen_at: now,
+                    session: hash.clone(),
+                    health_opened_at: s.health_opened_at,
+                    health_seen_at: s.health_seen_at,
                     roles: roles
                         .into_iter()
                         .map(|r| StaffRole {

@@ -284,6 +284,15 @@ pub struct Config {
     #[arg(long, env = "DVC_HEALTH_FRESH_SECS", default_value_t = 600)]
     pub health_fresh_secs: i64,
 
+    /// Seconds the health record stays open without a read, once a recent login opened it.
+    #[arg(long, env = "DVC_HEALTH_IDLE_SECS", default_value_t = 900)]
+    pub health_idle_secs: i64,
+
+    /// Seconds the health record stays open at most after it opened (exports and share
+    /// links always need a login within `DVC_HEALTH_FRESH_SECS`).
+    #[arg(long, env = "DVC_HEALTH_OPEN_SECS", default_value_t = 3600)]
+    pub health_open_secs: i64,
+
     /// A child's record is open to a parent the identity provider names until this age.
     #[arg(long, env = "DVC_HEALTH_CHILD_MAX_AGE", default_value_t = 14)]
     pub health_child_max_age: i32,
@@ -308,6 +317,15 @@ pub struct Config {
 }
 
 impl Config {
+    /// How long the health record stays open in a session.
+    pub fn health_window(&self) -> crate::server::policy::HealthWindow {
+        crate::server::policy::HealthWindow {
+            fresh_secs: self.health_fresh_secs,
+            idle_secs: self.health_idle_secs,
+            open_secs: self.health_open_secs,
+        }
+    }
+
     /// Defaults, as if started with no flags and no environment (for tests).
     pub fn defaults() -> Self {
         Config::parse_from(["server"])

@@ -39,11 +39,20 @@ pub async fn open(need_consent: bool) -> Result<HealthCx, AppError> {
 
 /// [`open`] for a request outside the server functions (a download).
 pub async fn open_with(cx: RequestCtx, need_consent: bool) -> Result<HealthCx, AppError> {
-    cx.authorize(Action::ReadHealth {
-        fresh_secs: cx.state.config.health_fresh_secs,
-    })
-    .await?;
+    let window = cx.state.config.health_window();
+    cx.authorize(Action::ReadHealth(window)).await?;
     let me = cx.user()?;
+    // The record is open in this session from this read on (or still, since it opened).
+    let now = chrono::Utc::now();
+    let opened_at = match me.health_opened_at {
+        Some(at) if me.health_open(&window, now) => at,
+        _ => now,
+    };
+    cx.state
+        .db
+        .touch_health_window(&me.session, opened_at, now)
+        .await
+        .map_err(|e| cx.internal(e))?;
     let user = cx
         .state
         .db
@@ -208,6 +217,16 @@ impl HealthCx {
         }
     }
 
+    /// Checks that the login is recent, for what takes the record out of the portal (an
+    /// export, a share link): an open record is not enough.
+    pub async fn require_fresh(&self) -> Result<(), AppError> {
+        self.cx
+            .authorize(Action::HealthFresh {
+                fresh_secs: self.cx.state.config.health_fresh_secs,
+            })
+            .await
+    }
+
     /// The checks and the fetch of one read, logged as `event`.
     async fn read(
         &self,
@@ -268,7 +287,7 @@ pub async fn consent(req: ConsentRequest) -> Result<ConsentInfo, AppError> {
         None => {}
         Some(ConsentChange::Give { version }) => {
             // Consent is given by a verified person who just logged in.
-            cx.authorize(Action::ReadHealth {
+            cx.authorize(Action::HealthFresh {
                 fresh_secs: cx.state.config.health_fresh_secs,
             })
             .await?;
@@ -523,6 +542,31 @@ pub fn refusal(e: &AppError) -> axum::response::Response {
     resp
 }
 
+/// [`refusal`] of a download the browser navigated to (a link clicked): a login that is too
+/// old goes to a new sign-in that comes back to the subject's record, instead of a page of
+/// JSON.
+fn download_refusal(
+    headers: &axum::http::HeaderMap,
+    subject: &str,
+    e: &AppError,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let navigated = headers
+        .get("sec-fetch-mode")
+        .is_some_and(|m| m.as_bytes() == b"navigate");
+    if navigated && matches!(e, AppError::StepUpRequired) {
+        let back = crate::ui::routes::health(crate::ui::routes::HEALTH, subject);
+        let mut resp =
+            axum::response::Redirect::to(&crate::ui::routes::login(&back, true)).into_response();
+        resp.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+        return resp;
+    }
+    refusal(e)
+}
+
 /// The request context of a download, as the server functions get it.
 fn download_ctx(
     state: crate::server::AppState,
@@ -553,7 +597,7 @@ pub async fn document_download(
     let cx = download_ctx(state, principal, &headers);
     match facility_document(cx, &q.subject, &id).await {
         Ok((bytes, mime, name)) => crate::server::files::attachment(bytes, mime, &name, None),
-        Err(e) => refusal(&e),
+        Err(e) => download_refusal(&headers, &q.subject, &e),
     }
 }
 
@@ -608,7 +652,7 @@ pub async fn visit_pdf_download(
             ),
             None,
         ),
-        Err(e) => refusal(&e),
+        Err(e) => download_refusal(&headers, &q.subject, &e),
     }
 }
 
@@ -670,6 +714,7 @@ fn share_content(
 
 /// See [`crate::api::health::health_share_create`].
 pub async fn share_create(h: &HealthCx, req: ShareRequest) -> Result<ShareCreated, AppError> {
+    h.require_fresh().await?;
     let s = h.subject(&req.subject)?;
     let config = &h.cx.state.config;
     let mut fields = Vec::new();
@@ -1050,6 +1095,7 @@ async fn exportable(
     event: &str,
 ) -> Result<(HealthCx, crate::server::fhir_export::Exportable), AppError> {
     let h = open_with(cx, true).await?;
+    h.require_fresh().await?;
     let s = h.subject(subject)?;
     let resources = h.resources(&s).await?;
     let e = crate::server::fhir_export::exportable(resources);
@@ -1101,7 +1147,7 @@ async fn export(
                 None,
             )
         }
-        Err(e) => refusal(&e),
+        Err(e) => download_refusal(headers, subject, &e),
     }
 }
 

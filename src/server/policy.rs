@@ -34,6 +34,39 @@ pub struct SessionUser {
     pub last_seen_at: DateTime<Utc>,
     /// Staff roles.
     pub roles: Vec<StaffRole>,
+    /// The session (the hash of its cookie), where the health record's open window is kept.
+    pub session: String,
+    /// When the health record last opened in this session (a read after a recent login).
+    pub health_opened_at: Option<DateTime<Utc>>,
+    /// The last health read of this session.
+    pub health_seen_at: Option<DateTime<Utc>>,
+}
+
+/// How long the health record stays open in a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthWindow {
+    /// A login this recent opens it (`DVC_HEALTH_FRESH_SECS`).
+    pub fresh_secs: i64,
+    /// Once open, it stays open while read at least this often (`DVC_HEALTH_IDLE_SECS`)…
+    pub idle_secs: i64,
+    /// …and at most this long after it opened (`DVC_HEALTH_OPEN_SECS`).
+    pub open_secs: i64,
+}
+
+impl SessionUser {
+    /// Whether the login is at most `secs` old.
+    pub fn logged_in_within(&self, secs: i64, now: DateTime<Utc>) -> bool {
+        (now - self.auth_time).num_seconds() <= secs
+    }
+
+    /// Whether the health record opened in this session is still open at `now`.
+    pub fn health_open(&self, w: &HealthWindow, now: DateTime<Utc>) -> bool {
+        self.health_opened_at
+            .is_some_and(|o| (now - o).num_seconds() <= w.open_secs)
+            && self
+                .health_seen_at
+                .is_some_and(|s| (now - s).num_seconds() <= w.idle_secs)
+    }
 }
 
 /// Who is calling.
@@ -68,8 +101,12 @@ pub enum Action {
     /// File a dossier: needs an identity-level-2 login.
     SubmitDossier,
     /// Read one's health record or a represented child's: a resident (never a staff
-    /// session) at identity level 2 who logged in within `fresh_secs`.
-    ReadHealth {
+    /// session) at identity level 2 who logged in recently, or whose record opened so in this
+    /// session and is still open.
+    ReadHealth(HealthWindow),
+    /// Take the record out of the portal (an export, a share link) or consent to show it:
+    /// as [`Action::ReadHealth`], but only with a recent login, never on an open window alone.
+    HealthFresh {
         /// The freshness window (`DVC_HEALTH_FRESH_SECS`).
         fresh_secs: i64,
     },
@@ -89,7 +126,8 @@ impl Action {
             Action::ManageStaff => "manage_staff",
             Action::OwnFiling => "own_filing",
             Action::SubmitDossier => "submit_dossier",
-            Action::ReadHealth { .. } => "read_health",
+            Action::ReadHealth(_) => "read_health",
+            Action::HealthFresh { .. } => "health_fresh",
             Action::HealthConsent => "health_consent",
         }
     }
@@ -116,12 +154,22 @@ pub fn check(who: &Principal, action: &Action, now: DateTime<Utc>) -> Result<(),
             }
         }
         // Ward staff have no health function at all.
-        (Principal::User(u), Action::ReadHealth { .. } | Action::HealthConsent) if u.staff => {
-            Err(AppError::Forbidden)
-        }
+        (
+            Principal::User(u),
+            Action::ReadHealth(_) | Action::HealthFresh { .. } | Action::HealthConsent,
+        ) if u.staff => Err(AppError::Forbidden),
         (Principal::User(_), Action::HealthConsent) => Ok(()),
-        (Principal::User(u), Action::ReadHealth { fresh_secs }) => {
-            if u.identity_level >= 2 && (now - u.auth_time).num_seconds() <= *fresh_secs {
+        (Principal::User(u), Action::ReadHealth(w)) => {
+            if u.identity_level >= 2
+                && (u.logged_in_within(w.fresh_secs, now) || u.health_open(w, now))
+            {
+                Ok(())
+            } else {
+                Err(AppError::StepUpRequired)
+            }
+        }
+        (Principal::User(u), Action::HealthFresh { fresh_secs }) => {
+            if u.identity_level >= 2 && u.logged_in_within(*fresh_secs, now) {
                 Ok(())
             } else {
                 Err(AppError::StepUpRequired)
@@ -161,6 +209,9 @@ mod tests {
             auth_time: now - Duration::minutes(login_ago_min),
             created_at: now - Duration::minutes(login_ago_min),
             last_seen_at: now,
+            session: "s".into(),
+            health_opened_at: None,
+            health_seen_at: None,
             roles: units
                 .iter()
                 .map(|u| StaffRole {
@@ -181,7 +232,23 @@ mod tests {
         let officer = user(2, 1, false, &["00070"]);
         let admin = user(2, 1, true, &[]);
         let ward = |u: &str| Action::StaffArea { unit: u.into() };
-        let health = Action::ReadHealth { fresh_secs: 600 };
+        let window = HealthWindow {
+            fresh_secs: 600,
+            idle_secs: 900,
+            open_secs: 3600,
+        };
+        let health = Action::ReadHealth(window);
+        let export = Action::HealthFresh { fresh_secs: 600 };
+        // Logged in an hour ago, the record opened 50 minutes ago and read 5 minutes ago.
+        let open = |opened_min: i64, seen_min: i64| {
+            let Principal::User(mut u) = user(2, 60, false, &[]) else {
+                unreachable!()
+            };
+            u.health_opened_at = Some(now - Duration::minutes(opened_min));
+            u.health_seen_at = Some(now - Duration::minutes(seen_min));
+            Principal::User(u)
+        };
+        let (reading, idle, too_long) = (open(50, 5), open(30, 16), open(61, 1));
         let cases = [
             (&anon, Action::ReadCatalog, Ok(())),
             (&anon, Action::TrackDossier, Ok(())),
@@ -213,6 +280,13 @@ mod tests {
             (&resident, health.clone(), Ok(())),
             (&level1, health.clone(), Err(AppError::StepUpRequired)),
             (&stale, health.clone(), Err(AppError::StepUpRequired)),
+            (&reading, health.clone(), Ok(())),
+            (&idle, health.clone(), Err(AppError::StepUpRequired)),
+            (&too_long, health.clone(), Err(AppError::StepUpRequired)),
+            (&resident, export.clone(), Ok(())),
+            (&reading, export.clone(), Err(AppError::StepUpRequired)),
+            (&level1, export.clone(), Err(AppError::StepUpRequired)),
+            (&officer, export.clone(), Err(AppError::Forbidden)),
             (&officer, health.clone(), Err(AppError::Forbidden)),
             (&admin, health.clone(), Err(AppError::Forbidden)),
             (&anon, health.clone(), Err(AppError::Unauthenticated)),

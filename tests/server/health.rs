@@ -1262,3 +1262,103 @@ both_engines!(
         app.cleanup().await;
     }
 );
+
+/// Moves a session back in time: its login `login` minutes ago, its health record opened
+/// `opened` and last read `seen` minutes ago.
+async fn age_session(app: &TestApp, token: &str, login: i64, opened: i64, seen: i64) {
+    let now = chrono::Utc::now();
+    let ago = |m: i64| now - chrono::Duration::minutes(m);
+    let hash = dichvucong::server::auth::token_hash(token);
+    dichvucong::with_db!(&app.state.db, p => {
+        sqlx::query(
+            "UPDATE sessions SET auth_time = $1, health_opened_at = $2, health_seen_at = $3 WHERE id_hash = $4",
+        )
+        .bind(ago(login))
+        .bind(ago(opened))
+        .bind(ago(seen))
+        .bind(&hash)
+        .execute(p)
+        .await
+        .unwrap();
+    });
+}
+
+both_engines!(
+    the_record_stays_open_while_it_is_read_but_exports_and_share_links_need_a_recent_login,
+    |engine| {
+        let ehr = EhrServer::start().await;
+        let app = TestApp::spawn_with(engine, |c| ehr.configure(c)).await;
+        let an = app.session_for(&RESIDENT_A).await;
+        consent(&app, &an).await;
+        let overview = json!({ "req": { "subject": "self" } });
+        let share = json!({ "req": { "subject": "self", "scope": "vaccinations", "expires_in_secs": 86400, "passcode": "246810", "label": "" } });
+        let read = || call(&app, &an, "/api/health/overview", overview.clone());
+        assert_eq!(
+            read().await.0,
+            200,
+            "a read just after the login opens the record"
+        );
+
+        // Eleven minutes on, the login is no longer recent, but the record read a minute ago
+        // is still open.
+        age_session(&app, &an, 11, 11, 1).await;
+        let (status, o) = read().await;
+        assert_eq!(status, 200, "{o}");
+        assert_eq!(o["name"], "Nguyễn Văn An");
+        // Taking it out of the portal needs a recent login all the same.
+        let (status, v) = call(&app, &an, "/api/health/shares/create", share.clone()).await;
+        assert_eq!((status, v), (403, json!("step_up_required")));
+        let export = app
+            .get_as(Some(&an), "/files/health/export?subject=self")
+            .await;
+        assert_eq!(export.status(), 403);
+        assert_eq!(
+            export.json::<Value>().await.unwrap(),
+            json!({ "error": "step_up_required" })
+        );
+        // A click on the link (a navigation) goes to a new sign-in that comes back here.
+        let clicked = app
+            .client
+            .get(app.url("/files/health/ips?subject=self"))
+            .header(
+                "cookie",
+                format!("{}={an}", dichvucong::server::auth::SESSION_COOKIE),
+            )
+            .header("sec-fetch-mode", "navigate")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(clicked.status(), 303);
+        assert_eq!(
+            clicked.headers()["location"],
+            "/auth/login?return_to=/suc-khoe&step_up=1"
+        );
+        // Reading moves the idle limit on.
+        let hash = dichvucong::server::auth::token_hash(&an);
+        let seen: Option<chrono::DateTime<chrono::Utc>> = dichvucong::with_db!(&app.state.db, p => {
+            sqlx::query_scalar("SELECT health_seen_at FROM sessions WHERE id_hash = $1")
+                .bind(&hash)
+                .fetch_one(p)
+                .await
+                .unwrap()
+        });
+        assert!(
+            seen.is_some_and(|s| chrono::Utc::now() - s < chrono::Duration::minutes(1)),
+            "{seen:?}"
+        );
+
+        // Not read for sixteen minutes: closed.
+        age_session(&app, &an, 30, 30, 16).await;
+        let (status, v) = read().await;
+        assert_eq!((status, v), (403, json!("step_up_required")));
+        // Read all along, but opened more than an hour ago: closed.
+        age_session(&app, &an, 70, 61, 1).await;
+        let (status, v) = read().await;
+        assert_eq!((status, v), (403, json!("step_up_required")));
+        // A new sign-in opens it again, and then shares are allowed.
+        let again = app.session_for(&RESIDENT_A).await;
+        let (status, v) = call(&app, &again, "/api/health/shares/create", share).await;
+        assert_eq!(status, 200, "{v}");
+        app.cleanup().await;
+    }
+);

@@ -93,6 +93,10 @@ pub struct SessionRow {
     pub is_admin: bool,
     /// Disabled.
     pub disabled: bool,
+    /// When the health record last opened in this session.
+    pub health_opened_at: Option<DateTime<Utc>>,
+    /// The session's last health read.
+    pub health_seen_at: Option<DateTime<Utc>>,
 }
 
 /// A login begun at `/auth/login`, waiting for the provider's answer.
@@ -314,11 +318,29 @@ impl Db {
         Ok(with_db!(self, pool => {
             sqlx::query_as(
                 "SELECT s.user_id, s.staff, s.identity_level, s.auth_time, s.id_token, s.created_at, s.last_seen_at, \
-                   u.name, u.is_admin, u.disabled \
+                   u.name, u.is_admin, u.disabled, s.health_opened_at, s.health_seen_at \
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
             )
             .bind(id_hash).fetch_optional(pool).await?
         }))
+    }
+
+    /// Records a health read of a session: the record open since `opened_at`, read at `now`.
+    pub async fn touch_health_window(
+        &self,
+        id_hash: &str,
+        opened_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        with_db!(self, pool => {
+            sqlx::query("UPDATE sessions SET health_opened_at = $2, health_seen_at = $3 WHERE id_hash = $1")
+                .bind(id_hash)
+                .bind(opened_at)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Records activity on a session.

@@ -393,8 +393,8 @@ fn OverviewPart(subject: String) -> impl IntoView {
                     <h2 id="ov-take-along">{move || t().health_take_along}</h2>
                     <p class="hint">{move || t().health_take_along_hint}</p>
                     <ul class="plain">
-                        <li><a href=routes::health_export(&subject, false) rel="external" download="">{move || t().health_export_fhir}</a></li>
-                        <li><a href=routes::health_export(&subject, true) rel="external" download="">{move || t().health_export_ips}</a></li>
+                        <li><a href=routes::health_export(&subject, false) rel="external">{move || t().health_export_fhir}</a></li>
+                        <li><a href=routes::health_export(&subject, true) rel="external">{move || t().health_export_ips}</a></li>
                     </ul>
                 </section>
             }
