@@ -2,6 +2,8 @@
 
 use crate::api::AppError;
 use crate::domain::catalog::{CatalogQuery, Procedure, ProcedureSummary, Sector, Unit};
+#[cfg(feature = "ssr")]
+use crate::server::ctx::OrInternal;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -14,11 +16,7 @@ pub async fn search_procedures(query: CatalogQuery) -> Result<Vec<ProcedureSumma
     let valid = query
         .validate()
         .map_err(|fields| AppError::Validation { fields })?;
-    cx.state
-        .db
-        .search_procedures(&valid)
-        .await
-        .map_err(|e| cx.internal(e))
+    cx.state.db.search_procedures(&valid).await.or_internal(&cx)
 }
 
 /// One procedure by its URL slug.
@@ -39,7 +37,7 @@ pub async fn get_procedure(slug: String) -> Result<Procedure, AppError> {
         .db
         .procedure_by_slug(&slug)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)
 }
 
@@ -49,7 +47,7 @@ pub async fn list_sectors() -> Result<Vec<Sector>, AppError> {
     use crate::server::{ctx, policy::Action};
     let cx = ctx::request().await?;
     cx.authorize(Action::ReadCatalog).await?;
-    cx.state.db.sectors().await.map_err(|e| cx.internal(e))
+    cx.state.db.sectors().await.or_internal(&cx)
 }
 
 /// Hà Nội's commune-level units (phường and xã).
@@ -58,5 +56,5 @@ pub async fn list_units() -> Result<Vec<Unit>, AppError> {
     use crate::server::{ctx, policy::Action};
     let cx = ctx::request().await?;
     cx.authorize(Action::ReadCatalog).await?;
-    cx.state.db.units().await.map_err(|e| cx.internal(e))
+    cx.state.db.units().await.or_internal(&cx)
 }

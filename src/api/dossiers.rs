@@ -5,6 +5,8 @@
 use crate::api::AppError;
 use crate::domain::upload::UploadView;
 use crate::domain::workflow::{DossierLine, Notification, OwnDossier};
+#[cfg(feature = "ssr")]
+use crate::server::ctx::OrInternal;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -27,12 +29,7 @@ pub async fn my_dossiers(req: MineRequest) -> Result<Vec<DossierLine>, AppError>
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
-    let all = cx
-        .state
-        .db
-        .own_lines(&me.user_id)
-        .await
-        .map_err(|e| cx.internal(e))?;
+    let all = cx.state.db.own_lines(&me.user_id).await.or_internal(&cx)?;
     let needle = fold(req.q.trim());
     Ok(all
         .into_iter()
@@ -72,7 +69,7 @@ pub async fn my_dossier(req: CodeRequest) -> Result<OwnDossier, AppError> {
     let row = own_row(&cx, &me.user_id, &req.code).await?;
     console::own_view(&cx.state, &me.user_id, &row, cx.state.clock.now())
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)
 }
 
@@ -89,7 +86,7 @@ async fn own_row(
         .db
         .own_work_row(user_id, code)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .ok_or(AppError::NotFound)
 }
 
@@ -117,7 +114,7 @@ pub async fn withdraw(req: WithdrawRequest) -> Result<OwnDossier, AppError> {
     if reason.is_empty() {
         return Err(AppError::field("reason", "required"));
     }
-    let status = row.status().map_err(|e| cx.internal(e))?;
+    let status = row.status().or_internal(&cx)?;
     status
         .transition(DossierStatus::WithdrawalRequested, Actor::Resident)
         .map_err(|_| AppError::Conflict)?;
@@ -173,7 +170,7 @@ async fn resident_change(
     let row = own_row(cx, &me.user_id, &row.code).await?;
     console::own_view(&cx.state, &me.user_id, &row, now)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .ok_or(AppError::NotFound)
 }
 
@@ -190,18 +187,15 @@ pub async fn send_supplement(req: CodeRequest) -> Result<OwnDossier, AppError> {
     let me = cx.user()?;
     let db = &cx.state.db;
     let row = own_row(&cx, &me.user_id, &req.code).await?;
-    if row.status().map_err(|e| cx.internal(e))? != DossierStatus::SupplementRequested {
+    if row.status().or_internal(&cx)? != DossierStatus::SupplementRequested {
         return Err(AppError::Conflict);
     }
-    let supplements = db.supplements(&row.id).await.map_err(|e| cx.internal(e))?;
+    let supplements = db.supplements(&row.id).await.or_internal(&cx)?;
     let open = supplements
         .iter()
         .find(|s| s.completed_at.is_none())
         .ok_or(AppError::Conflict)?;
-    let files = db
-        .dossier_files(&row.id)
-        .await
-        .map_err(|e| cx.internal(e))?;
+    let files = db.dossier_files(&row.id).await.or_internal(&cx)?;
     let missing: Vec<FieldError> = open
         .items
         .iter()
@@ -219,7 +213,7 @@ pub async fn send_supplement(req: CodeRequest) -> Result<OwnDossier, AppError> {
     let resume = db
         .supplement_resume_status(&row.id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::Conflict)?;
     let to = DossierStatus::SupplementRequested
         .transition(resume, Actor::Resident)
@@ -266,20 +260,20 @@ pub async fn start_dossier_upload(req: DossierUploadRequest) -> Result<UploadVie
         cx.authorize(Action::OwnFiling).await?;
         let me = cx.user()?;
         let row = own_row(&cx, &me.user_id, &req.code).await?;
-        if row.status().map_err(|e| cx.internal(e))? != DossierStatus::SupplementRequested {
+        if row.status().or_internal(&cx)? != DossierStatus::SupplementRequested {
             return Err(AppError::Conflict);
         }
         let open = db
             .supplements(&row.id)
             .await
-            .map_err(|e| cx.internal(e))?
+            .or_internal(&cx)?
             .into_iter()
             .find(|s| s.completed_at.is_none())
             .ok_or(AppError::Conflict)?;
         if !open.items.iter().any(|i| i.slot == req.slot) {
             return Err(AppError::field("slot", "unknown_slot"));
         }
-        let procedure = db.procedure_of(&row.id).await.map_err(|e| cx.internal(e))?;
+        let procedure = db.procedure_of(&row.id).await.or_internal(&cx)?;
         let max_kb = procedure
             .form
             .documents
@@ -295,14 +289,14 @@ pub async fn start_dossier_upload(req: DossierUploadRequest) -> Result<UploadVie
             return Err(AppError::Forbidden);
         }
         if !matches!(
-            row.status().map_err(|e| cx.internal(e))?,
+            row.status().or_internal(&cx)?,
             DossierStatus::Processing | DossierStatus::Processed
         ) {
             return Err(AppError::Conflict);
         }
         console::audit_staff(db, me, &row, "attach_result", None)
             .await
-            .map_err(|e| cx.internal(e))?;
+            .or_internal(&cx)?;
         (row, crate::domain::upload::RESULT_MAX_KB)
     };
     let me = cx.user()?;
@@ -323,7 +317,7 @@ pub async fn start_dossier_upload(req: DossierUploadRequest) -> Result<UploadVie
         cx.state.clock.now(),
     )
     .await
-    .map_err(|e| cx.internal(e))
+    .or_internal(&cx)
 }
 
 /// The notification centre.
@@ -347,11 +341,11 @@ pub async fn notifications() -> Result<Inbox, AppError> {
         items: db
             .notifications_latest(&me.user_id, 50)
             .await
-            .map_err(|e| cx.internal(e))?,
+            .or_internal(&cx)?,
         unread: db
             .unread_notifications(&me.user_id)
             .await
-            .map_err(|e| cx.internal(e))?,
+            .or_internal(&cx)?,
     })
 }
 
@@ -373,6 +367,6 @@ pub async fn mark_read(req: ReadUpTo) -> Result<(), AppError> {
         .db
         .mark_notifications_read(&me.user_id, req.seq, cx.state.clock.now())
         .await
-        .map_err(|e| cx.internal(e))?;
+        .or_internal(&cx)?;
     Ok(())
 }

@@ -4,6 +4,8 @@
 use crate::api::AppError;
 use crate::domain::filing::{DossierView, Draft, DraftSummary, Saved};
 use crate::domain::form::Answers;
+#[cfg(feature = "ssr")]
+use crate::server::ctx::OrInternal;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -30,7 +32,7 @@ pub async fn start_filing(req: StartRequest) -> Result<Draft, AppError> {
         && let Some(d) = db
             .latest_draft(&me.user_id, &procedure.code)
             .await
-            .map_err(|e| cx.internal(e))?
+            .or_internal(&cx)?
     {
         return Ok(Draft { from_identity, ..d });
     }
@@ -42,7 +44,7 @@ pub async fn start_filing(req: StartRequest) -> Result<Draft, AppError> {
             cx.state.clock.now(),
         )
         .await
-        .map_err(|e| cx.internal(e))?;
+        .or_internal(&cx)?;
     Ok(Draft { from_identity, ..d })
 }
 
@@ -58,7 +60,7 @@ async fn procedure_and_prefill(
         .db
         .procedure_by_slug(slug)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .ok_or(AppError::NotFound)?;
     let from_identity = procedure
         .form
@@ -76,12 +78,12 @@ async fn identity_profile(
     let user = db
         .user(user_id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .ok_or(AppError::Unauthenticated)?;
-    let (email, phone) = db.user_contact(user_id).await.map_err(|e| cx.internal(e))?;
+    let (email, phone) = db.user_contact(user_id).await.or_internal(cx)?;
     let address = match &user.address {
         Some(a) => {
-            let units = db.units().await.map_err(|e| cx.internal(e))?;
+            let units = db.units().await.or_internal(cx)?;
             crate::domain::catalog::split_hanoi_address(a, &units)
         }
         None => None,
@@ -114,7 +116,7 @@ pub async fn get_draft(req: DraftId) -> Result<Draft, AppError> {
     let draft = db
         .draft(&me.user_id, &req.id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)?;
     let (_, from_identity) = procedure_and_prefill(&cx, &draft.procedure_slug, &me.user_id).await?;
     Ok(Draft {
@@ -145,7 +147,7 @@ pub async fn save_draft(req: SaveRequest) -> Result<Saved, AppError> {
         .db
         .save_draft(&me.user_id, &req.id, &req.answers, cx.state.clock.now())
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)
 }
 
@@ -156,11 +158,7 @@ pub async fn list_drafts() -> Result<Vec<DraftSummary>, AppError> {
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
-    cx.state
-        .db
-        .drafts(&me.user_id)
-        .await
-        .map_err(|e| cx.internal(e))
+    cx.state.db.drafts(&me.user_id).await.or_internal(&cx)
 }
 
 /// Deletes one of the caller's drafts.
@@ -175,7 +173,7 @@ pub async fn delete_draft(req: DraftId) -> Result<(), AppError> {
         .db
         .delete_draft(&me.user_id, &req.id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
     {
         Ok(())
     } else {
@@ -209,7 +207,7 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
     if let Some(code) = db
         .dossier_by_key(&me.user_id, &req.idempotency_key)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
     {
         return Ok(code);
     }
@@ -217,13 +215,13 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
     let Some(draft) = db
         .draft(&me.user_id, &req.draft_id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
     else {
         // A twin request may have filed it (and removed the draft) a moment ago.
         return db
             .dossier_by_key(&me.user_id, &req.idempotency_key)
             .await
-            .map_err(|e| cx.internal(e))?
+            .or_internal(&cx)?
             .ok_or(AppError::NotFound);
     };
     if draft.idempotency_key != req.idempotency_key {
@@ -232,9 +230,9 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
     let procedure = db
         .procedure_by_slug(&draft.procedure_slug)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)?;
-    let units = db.units().await.map_err(|e| cx.internal(e))?;
+    let units = db.units().await.or_internal(&cx)?;
     let now = cx.state.clock.now();
     let local = to_local(now);
     let unit_exists = |c: &str| units.iter().any(|u| u.code == c);
@@ -246,7 +244,7 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
     let uploads = db
         .draft_uploads(&me.user_id, &draft.id)
         .await
-        .map_err(|e| cx.internal(e))?;
+        .or_internal(&cx)?;
     let files = |slot: &str| {
         uploads
             .iter()
@@ -278,7 +276,7 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
             if let Some(code) = db
                 .dossier_by_key(&me.user_id, &req.idempotency_key)
                 .await
-                .map_err(|e| cx.internal(e))?
+                .or_internal(&cx)?
             {
                 return Ok(code);
             }
@@ -293,7 +291,7 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
     let user = db
         .user(&me.user_id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::Unauthenticated)?;
     let suffix = user
         .cccd
@@ -326,7 +324,7 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
     let done = db
         .submit_dossier(&new, local.date())
         .await
-        .map_err(|e| cx.internal(e))?;
+        .or_internal(&cx)?;
     Ok(done.code().to_string())
 }
 
@@ -351,7 +349,7 @@ pub async fn own_dossier(req: DossierCodeReq) -> Result<DossierView, AppError> {
         .db
         .own_dossier(&me.user_id, &req.code)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)
 }
 
@@ -371,12 +369,12 @@ pub async fn start_payment(req: DossierCodeReq) -> Result<String, AppError> {
     let dossier = db
         .own_dossier(&me.user_id, &req.code)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)?;
     let row = db
         .own_work_row(&me.user_id, &req.code)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)?;
     // A fee asked for during processing (status 6), else the filing fee, once.
     let (amount, purpose) = match row.payment_due_vnd {
@@ -387,7 +385,7 @@ pub async fn start_payment(req: DossierCodeReq) -> Result<String, AppError> {
             (due, "requested")
         }
         _ => {
-            let paid = db.fee_paid(&row.id).await.map_err(|e| cx.internal(e))?;
+            let paid = db.fee_paid(&row.id).await.or_internal(&cx)?;
             if dossier.fee_vnd <= 0 || paid {
                 return Err(AppError::Conflict);
             }
@@ -402,7 +400,7 @@ pub async fn start_payment(req: DossierCodeReq) -> Result<String, AppError> {
     let (payment, created_at) = db
         .payment_attempt(&dossier.code, amount, purpose, live_since, now)
         .await
-        .map_err(|e| cx.internal(e))?;
+        .or_internal(&cx)?;
     let return_url = format!(
         "{}{}?thanh-toan=ve",
         cx.state.config.public_origin.trim_end_matches('/'),

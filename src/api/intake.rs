@@ -4,6 +4,8 @@
 
 use crate::api::AppError;
 use crate::domain::intake::ConsentShown;
+#[cfg(feature = "ssr")]
+use crate::server::ctx::OrInternal;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -46,7 +48,7 @@ pub async fn ask_consent(req: ConsentAsk) -> Result<ConsentTicket, AppError> {
     let procedure = db
         .procedure_by_slug(&req.slug)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or_else(|| AppError::field("slug", "unknown"))?;
     let now = cx.state.clock.now();
     let token = {
@@ -67,9 +69,7 @@ pub async fn ask_consent(req: ConsentAsk) -> Result<ConsentTicket, AppError> {
         confirmed_by: None,
         dossier_id: None,
     };
-    db.create_intake_consent(&consent)
-        .await
-        .map_err(|e| cx.internal(e))?;
+    db.create_intake_consent(&consent).await.or_internal(&cx)?;
     Ok(ConsentTicket {
         url: format!(
             "{}{}",
@@ -104,7 +104,7 @@ pub async fn consent_status(req: ConsentRef) -> Result<bool, AppError> {
         .db
         .intake_consent(&req.token)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .filter(|c| c.unit_code == req.unit)
         .ok_or(AppError::NotFound)?;
     Ok(c.confirmed_at.is_some())
@@ -132,24 +132,24 @@ async fn own_consent(
     let mine = db
         .user(&me.user_id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .and_then(|u| u.cccd);
     let c = db
         .intake_consent(token)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .filter(|c| Some(&c.cccd) == mine.as_ref())
         .filter(|c| c.expires_at > cx.state.clock.now() || c.confirmed_at.is_some())
         .ok_or(AppError::NotFound)?;
     let procedure = db
         .procedure_of_code(&c.procedure_code)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .ok_or(AppError::NotFound)?;
     let unit = db
         .units()
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .into_iter()
         .find(|u| u.code == c.unit_code);
     let view = ConsentShown {
@@ -188,7 +188,7 @@ pub async fn confirm_consent(req: ConsentToken) -> Result<ConsentShown, AppError
     if !db
         .confirm_intake_consent(&c.token, &me.user_id, now)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
     {
         return Err(AppError::Conflict);
     }
@@ -201,7 +201,7 @@ pub async fn confirm_consent(req: ConsentToken) -> Result<ConsentShown, AppError
         outcome: "ok",
         detail: Some(format!("version={}", c.version)),
     };
-    db.audit(&event).await.map_err(|e| cx.internal(e))?;
+    db.audit(&event).await.or_internal(&cx)?;
     view.confirmed = true;
     Ok(view)
 }

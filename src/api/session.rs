@@ -1,6 +1,8 @@
 //! The signed-in person: session, profile, staff roles; and staff management.
 
 use crate::api::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::ctx::OrInternal;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -98,19 +100,19 @@ pub async fn current_session(lang: Option<String>) -> Result<Option<SessionInfo>
             .db
             .set_user_lang(&u.user_id, lang)
             .await
-            .map_err(|e| cx.internal(e))?;
+            .or_internal(&cx)?;
     }
     let user = cx
         .state
         .db
         .user(&u.user_id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::Unauthenticated)?;
     let units = if u.roles.is_empty() {
         Vec::new()
     } else {
-        cx.state.db.units().await.map_err(|e| cx.internal(e))?
+        cx.state.db.units().await.or_internal(&cx)?
     };
     let roles = u
         .roles
@@ -165,7 +167,7 @@ pub async fn reveal_own_id() -> Result<String, AppError> {
         .db
         .user(&u.user_id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .and_then(|u| u.cccd)
         .ok_or(AppError::NotFound)
 }
@@ -193,8 +195,8 @@ pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {
     use crate::server::{ctx, policy::Action};
     let cx = ctx::request().await?;
     cx.authorize(Action::ManageStaff).await?;
-    let units = cx.state.db.units().await.map_err(|e| cx.internal(e))?;
-    let staff = cx.state.db.staff().await.map_err(|e| cx.internal(e))?;
+    let units = cx.state.db.units().await.or_internal(&cx)?;
+    let staff = cx.state.db.staff().await.or_internal(&cx)?;
     Ok(staff
         .into_iter()
         .map(|(u, roles)| StaffMember {
@@ -246,7 +248,7 @@ pub async fn change_role(change: RoleChange) -> Result<(), AppError> {
             "role", "invalid",
         ));
     }
-    let units = cx.state.db.units().await.map_err(|e| cx.internal(e))?;
+    let units = cx.state.db.units().await.or_internal(&cx)?;
     if !units.iter().any(|u| u.code == change.unit_code) {
         fields.push(crate::domain::field_error::FieldError::new(
             "unit_code",
@@ -261,7 +263,7 @@ pub async fn change_role(change: RoleChange) -> Result<(), AppError> {
         .db
         .user_by_cccd(cccd.as_str())
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or_else(|| AppError::field("cccd", "unknown_person"))?;
     let event = AuditEvent {
         actor: Some(admin),
@@ -293,7 +295,7 @@ pub async fn change_role(change: RoleChange) -> Result<(), AppError> {
             .await
             .map(|_| ())
     };
-    done.map_err(|e| cx.internal(e))
+    done.or_internal(&cx)
 }
 
 /// Disables (ending every session at once) or re-enables an account. Audited.
@@ -327,7 +329,7 @@ pub async fn set_account_disabled(user_id: String, disabled: bool) -> Result<(),
         .db
         .set_disabled(&user_id, disabled, &event)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
     {
         Ok(())
     } else {

@@ -5,6 +5,8 @@
 use crate::api::AppError;
 use crate::domain::form::Answers;
 use crate::domain::workflow::{Dashboard, DossierLine, StaffAct, StaffDossier};
+#[cfg(feature = "ssr")]
+use crate::server::ctx::OrInternal;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -50,16 +52,14 @@ pub async fn ward_console(req: ConsoleRequest) -> Result<Console, AppError> {
     let all = db
         .unit_lines(&req.unit, &me.user_id)
         .await
-        .map_err(|e| cx.internal(e))?;
-    let (finished, on_time, received_30d) = db
-        .unit_on_time(&req.unit, now)
-        .await
-        .map_err(|e| cx.internal(e))?;
+        .or_internal(&cx)?;
+    let (finished, on_time, received_30d) =
+        db.unit_on_time(&req.unit, now).await.or_internal(&cx)?;
     // The caller holds a role here (checked above), so the ward is a known unit.
     let unit_name = db
         .units()
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .into_iter()
         .find(|u| u.code == req.unit)
         .map(|u| u.full_name_vi())
@@ -112,10 +112,10 @@ pub async fn ward_dossier_view(req: WardDossier) -> Result<StaffDossier, AppErro
     let db = &cx.state.db;
     console::audit_staff(db, me, &row, "view", None)
         .await
-        .map_err(|e| cx.internal(e))?;
+        .or_internal(&cx)?;
     console::staff_view(&cx.state, me, &row, cx.state.clock.now())
         .await
-        .map_err(|e| cx.internal(e))
+        .or_internal(&cx)
 }
 
 /// An act on a ward's dossier.
@@ -144,11 +144,11 @@ pub async fn ward_act(req: ActRequest) -> Result<StaffDossier, AppError> {
     let row = db
         .unit_work_row(&req.unit, &req.code)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)?;
     console::staff_view(&cx.state, me, &row, now)
         .await
-        .map_err(|e| cx.internal(e))
+        .or_internal(&cx)
 }
 
 /// Filing at the counter on a resident's behalf.
@@ -191,11 +191,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
     if req.idempotency_key.len() < 8 || req.idempotency_key.len() > 64 {
         return Err(AppError::field("idempotency_key", "format"));
     }
-    if let Some(code) = db
-        .dossier_by_counter_key(&key)
-        .await
-        .map_err(|e| cx.internal(e))?
-    {
+    if let Some(code) = db.dossier_by_counter_key(&key).await.or_internal(&cx)? {
         return Ok(code);
     }
     rate_limit::check(&cx.state, rate_limit::SUBMIT_PER_USER, &me.user_id).await?;
@@ -221,7 +217,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
     let procedure = db
         .procedure_by_slug(&req.slug)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or_else(|| AppError::field("slug", "unknown"))?;
     // The consent: confirmed on the applicant's own phone for this very intake, or shown to
     // them to sign on the printed receipt.
@@ -236,7 +232,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
             let given = db
                 .intake_consent(token)
                 .await
-                .map_err(|e| cx.internal(e))?
+                .or_internal(&cx)?
                 .filter(|c| {
                     c.unit_code == req.unit
                         && Some(&c.cccd) == cccd.as_ref()
@@ -268,7 +264,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
             _ => errors.push(FieldError::new(format!("papers.{i}"), "invalid")),
         }
     }
-    let units = db.units().await.map_err(|e| cx.internal(e))?;
+    let units = db.units().await.or_internal(&cx)?;
     let now = cx.state.clock.now();
     let local = to_local(now);
     let unit_exists = |c: &str| units.iter().any(|u| u.code == c);
@@ -293,11 +289,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
     let (Some(cccd), Some(clean), true) = (cccd, clean, errors.is_empty()) else {
         return Err(AppError::Validation { fields: errors });
     };
-    let owner = db
-        .user_by_cccd(&cccd)
-        .await
-        .map_err(|e| cx.internal(e))?
-        .map(|u| u.id);
+    let owner = db.user_by_cccd(&cccd).await.or_internal(&cx)?.map(|u| u.id);
     let due = from_local(
         cx.state
             .calendar

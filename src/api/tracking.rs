@@ -2,6 +2,8 @@
 
 use crate::api::AppError;
 use crate::domain::tracking::{TrackQuery, TrackResult};
+#[cfg(feature = "ssr")]
+use crate::server::ctx::OrInternal;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -26,6 +28,6 @@ pub async fn track_dossier(query: TrackQuery) -> Result<TrackResult, AppError> {
         .db
         .track_dossier(&code, &suffix)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)
 }

@@ -3,6 +3,8 @@
 
 use crate::api::AppError;
 use crate::domain::upload::UploadView;
+#[cfg(feature = "ssr")]
+use crate::server::ctx::OrInternal;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -53,7 +55,7 @@ pub async fn start_upload(req: UploadRequest) -> Result<UploadView, AppError> {
         cx.state.clock.now(),
     )
     .await
-    .map_err(|e| cx.internal(e))?
+    .or_internal(&cx)?
     // Only a fetched document can already be there.
     .ok_or(AppError::Conflict)
 }
@@ -76,11 +78,11 @@ pub async fn list_uploads(req: DraftUploads) -> Result<Vec<UploadView>, AppError
     // Someone else's draft answers like a missing one, not like an empty one.
     db.draft(&me.user_id, &req.draft_id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::NotFound)?;
     db.draft_uploads(&me.user_id, &req.draft_id)
         .await
-        .map_err(|e| cx.internal(e))
+        .or_internal(&cx)
 }
 
 /// Which upload.
@@ -102,7 +104,7 @@ pub async fn delete_upload(req: UploadId) -> Result<(), AppError> {
         .db
         .delete_upload(&me.user_id, &req.id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
     {
         cx.state.files.remove(&req.id).await;
         Ok(())

@@ -7,6 +7,7 @@ use crate::domain::workflow::{
     ActError, Colleague, OwnDossier, StaffAct, StaffDossier, allowed_acts, clean_items, may_assign,
     plan,
 };
+use crate::server::ctx::OrInternal;
 use crate::server::ctx::RequestCtx;
 use crate::server::db::Db;
 use crate::server::db::audit::AuditEvent;
@@ -53,7 +54,7 @@ pub async fn ward_dossier(
             .db
             .unit_work_row(unit, code)
             .await
-            .map_err(|e| cx.internal(e))?
+            .or_internal(cx)?
     } else {
         None
     };
@@ -252,14 +253,12 @@ pub async fn staff_act(
     let has_result = db
         .dossier_results(&row.id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .into_iter()
         .next()
         .is_some();
     let roles = roles_at(me, &row.unit_code);
-    let state = row
-        .work_state(has_result, now)
-        .map_err(|e| cx.internal(e))?;
+    let state = row.work_state(has_result, now).or_internal(cx)?;
     let p = plan(act, &state, &roles).map_err(act_error)?;
     let actor_role = match p.actor {
         crate::domain::status::Actor::Leader => "leader",
@@ -282,7 +281,7 @@ pub async fn staff_act(
         now,
     };
     let calendar = &*cx.state.calendar;
-    let supplements = || async { db.supplements(&row.id).await.map_err(|e| cx.internal(e)) };
+    let supplements = || async { db.supplements(&row.id).await.or_internal(cx) };
     match act {
         StaffAct::Claim => change.sets.assignee = Some(me.user_id.clone()),
         StaffAct::Assign { user_id } => {
@@ -290,10 +289,7 @@ pub async fn staff_act(
                 return Err(AppError::Forbidden);
             }
             // Only someone who works at this ward, and is not disabled.
-            let staff = db
-                .unit_staff(&row.unit_code)
-                .await
-                .map_err(|e| cx.internal(e))?;
+            let staff = db.unit_staff(&row.unit_code).await.or_internal(cx)?;
             if !staff.iter().any(|(id, _, _)| id == user_id) {
                 return Err(AppError::field("user_id", "not_ward_staff"));
             }
@@ -304,7 +300,7 @@ pub async fn staff_act(
         }
         StaffAct::RequestSupplement { items, .. } => {
             let items = clean_items(items).map_err(act_error)?;
-            let procedure = db.procedure_of(&row.id).await.map_err(|e| cx.internal(e))?;
+            let procedure = db.procedure_of(&row.id).await.or_internal(cx)?;
             // A file item must name one of the procedure's document slots.
             for (i, it) in items.iter().enumerate() {
                 if !it.slot.is_empty() && !procedure.form.documents.iter().any(|d| d.id == it.slot)
@@ -322,7 +318,7 @@ pub async fn staff_act(
             let resume = db
                 .supplement_resume_status(&row.id)
                 .await
-                .map_err(|e| cx.internal(e))?
+                .or_internal(cx)?
                 .ok_or(AppError::Conflict)?;
             change.to = Some(
                 DossierStatus::SupplementRequested

@@ -119,3 +119,17 @@ impl RequestCtx {
         }
     }
 }
+
+/// Turns a failure the caller cannot act on into what the browser may see, as
+/// [`RequestCtx::internal`] does: the cause is logged with the request id, the answer carries
+/// only that reference.
+pub trait OrInternal<T> {
+    /// The value, or the failure logged and answered as [`AppError::Internal`].
+    fn or_internal(self, cx: &RequestCtx) -> Result<T, AppError>;
+}
+
+impl<T, E: std::fmt::Display> OrInternal<T> for Result<T, E> {
+    fn or_internal(self, cx: &RequestCtx) -> Result<T, AppError> {
+        self.map_err(|e| cx.internal(e))
+    }
+}

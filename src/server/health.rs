@@ -3,6 +3,7 @@
 
 use crate::api::AppError;
 use crate::api::health::*;
+use crate::server::ctx::OrInternal;
 use crate::server::ctx::{self, RequestCtx};
 use crate::server::db::health::NewHealthAccess;
 use crate::server::db::identity::UserRow;
@@ -52,13 +53,13 @@ pub async fn open_with(cx: RequestCtx, need_consent: bool) -> Result<HealthCx, A
         .db
         .touch_health_window(&me.session, opened_at, now)
         .await
-        .map_err(|e| cx.internal(e))?;
+        .or_internal(&cx)?;
     let user = cx
         .state
         .db
         .user(&me.user_id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .ok_or(AppError::Unauthenticated)?;
     if need_consent {
         let consent = cx
@@ -66,7 +67,7 @@ pub async fn open_with(cx: RequestCtx, need_consent: bool) -> Result<HealthCx, A
             .db
             .health_consent(&user.id)
             .await
-            .map_err(|e| cx.internal(e))?;
+            .or_internal(&cx)?;
         if consent.is_none_or(|c| c.version != CONSENT_VERSION) {
             return Err(AppError::ConsentRequired);
         }
@@ -171,7 +172,7 @@ impl HealthCx {
                 self.cx.state.clock.now(),
             )
             .await
-            .map_err(|e| self.cx.internal(e))
+            .or_internal(&self.cx)
     }
 
     /// The subject's record from the health-data service. The service down or slow answers
@@ -261,7 +262,7 @@ pub async fn consent(req: ConsentRequest) -> Result<ConsentInfo, AppError> {
                 .db
                 .user(&me.user_id)
                 .await
-                .map_err(|e| cx.internal(e))?
+                .or_internal(cx)?
                 .and_then(|u| u.cccd);
             if let Some(cccd) = cccd {
                 cx.state
@@ -278,7 +279,7 @@ pub async fn consent(req: ConsentRequest) -> Result<ConsentInfo, AppError> {
                         now,
                     )
                     .await
-                    .map_err(|e| cx.internal(e))?;
+                    .or_internal(cx)?;
             }
             Ok::<(), AppError>(())
         }
@@ -298,7 +299,7 @@ pub async fn consent(req: ConsentRequest) -> Result<ConsentInfo, AppError> {
                 .db
                 .give_health_consent(&me.user_id, CONSENT_VERSION, now)
                 .await
-                .map_err(|e| cx.internal(e))?;
+                .or_internal(&cx)?;
             own_log("consent_given").await?;
         }
         // Withdrawing is never blocked by an old login.
@@ -308,7 +309,7 @@ pub async fn consent(req: ConsentRequest) -> Result<ConsentInfo, AppError> {
                 .db
                 .withdraw_health_consent(&me.user_id, now)
                 .await
-                .map_err(|e| cx.internal(e))?;
+                .or_internal(&cx)?;
             own_log("consent_withdrawn").await?;
         }
     }
@@ -317,7 +318,7 @@ pub async fn consent(req: ConsentRequest) -> Result<ConsentInfo, AppError> {
         .db
         .health_consent(&me.user_id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(&cx)?
         .filter(|c| c.version == CONSENT_VERSION);
     Ok(ConsentInfo {
         version: CONSENT_VERSION.into(),
@@ -368,18 +369,14 @@ pub async fn access_log(h: &HealthCx, subject: &str) -> Result<Vec<AccessEntry>,
     let rows = db
         .health_access_log(&s.cccd, 200)
         .await
-        .map_err(|e| h.cx.internal(e))?;
+        .or_internal(&h.cx)?;
     let mut names = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let actor_name = match (&r.actor_id, r.actor_kind.as_str()) {
             (Some(id), "parent") => {
                 if !names.contains_key(id) {
-                    let name = db
-                        .user(id)
-                        .await
-                        .map_err(|e| h.cx.internal(e))?
-                        .map(|u| u.name);
+                    let name = db.user(id).await.or_internal(&h.cx)?.map(|u| u.name);
                     names.insert(id.clone(), name);
                 }
                 names[id].clone()
@@ -431,7 +428,7 @@ pub async fn attach(
     if let Some(up) = db
         .draft_upload_from(user, &req.draft_id, &reference)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .filter(|u| u.slot == req.slot)
     {
         return Ok(up);
@@ -494,13 +491,13 @@ pub async fn attach(
             cx.state.clock.now(),
         )
         .await
-        .map_err(|e| cx.internal(e))?;
+        .or_internal(cx)?;
     let Some(up) = up else {
         // Attached by a request at the same moment: that one keeps the file.
         return db
             .draft_upload_from(user, &draft.id, &reference)
             .await
-            .map_err(|e| cx.internal(e))?
+            .or_internal(cx)?
             .ok_or(AppError::Conflict);
     };
     match keep_fetched(&cx.state, user, &up.id, kind, &bytes).await {
@@ -512,7 +509,7 @@ pub async fn attach(
     }
     db.upload(user, &up.id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .ok_or(AppError::NotFound)
 }
 
@@ -663,7 +660,7 @@ async fn visit_pdf(cx: RequestCtx, subject: &str, id: &str) -> Result<Vec<u8>, A
     let visit = record.visit(id).ok_or(AppError::NotFound)?;
     let overview = record.overview(s.info.clone(), &h.cx.state.schedule, h.today());
     let pdf = crate::server::health_pdf::visit_pdf(&overview, &visit, h.cx.state.clock.now())
-        .map_err(|e| h.cx.internal(e))?;
+        .or_internal(&h.cx)?;
     h.log(&s, "visit_pdf", Some(id)).await?;
     Ok(pdf)
 }
@@ -772,7 +769,7 @@ pub async fn share_create(h: &HealthCx, req: ShareRequest) -> Result<ShareCreate
         "application/fhir+json",
         content.to_string().as_bytes(),
     )
-    .map_err(|e| h.cx.internal(e))?;
+    .or_internal(&h.cx)?;
     let token = crate::server::shl::random_b64();
     let expires_at = now + chrono::Duration::seconds(req.expires_in_secs);
     let share = crate::server::db::health::HealthShare {
@@ -793,7 +790,7 @@ pub async fn share_create(h: &HealthCx, req: ShareRequest) -> Result<ShareCreate
         .db
         .create_health_share(&share)
         .await
-        .map_err(|e| h.cx.internal(e))?;
+        .or_internal(&h.cx)?;
     h.log(&s, "share_created", Some(&share.id)).await?;
     use base64::Engine as _;
     let payload = crate::server::shl::payload(
@@ -827,7 +824,7 @@ pub async fn shares_list(h: &HealthCx) -> Result<Vec<ShareInfo>, AppError> {
             .db
             .health_shares_of(&h.user.id)
             .await
-            .map_err(|e| h.cx.internal(e))?;
+            .or_internal(&h.cx)?;
     Ok(rows
         .into_iter()
         .map(|r| ShareInfo {
@@ -852,7 +849,7 @@ pub async fn share_revoke(h: &HealthCx, id: &str) -> Result<Vec<ShareInfo>, AppE
             .db
             .revoke_health_share(&h.user.id, id, now)
             .await
-            .map_err(|e| h.cx.internal(e))?
+            .or_internal(&h.cx)?
             .ok_or(AppError::NotFound)?;
     if let Some(s) = h.subjects().into_iter().find(|s| s.cccd == subject) {
         h.log(&s, "share_revoked", Some(id)).await?;

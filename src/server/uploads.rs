@@ -13,6 +13,7 @@
 use crate::domain::form::FileKind;
 use crate::domain::upload::{CHUNK_BYTES, Refusal, UploadView, check_content};
 use crate::server::AppState;
+use crate::server::ctx::OrInternal;
 use crate::server::policy::Principal;
 use axum::Extension;
 use axum::body::Body;
@@ -462,12 +463,12 @@ pub async fn open_slot(
     let draft = db
         .draft(user_id, draft_id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .ok_or(AppError::NotFound)?;
     let procedure = db
         .procedure_by_slug(&draft.procedure_slug)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .ok_or(AppError::NotFound)?;
     let document = procedure
         .form
@@ -478,7 +479,7 @@ pub async fn open_slot(
     let already = db
         .draft_uploads(user_id, &draft.id)
         .await
-        .map_err(|e| cx.internal(e))?
+        .or_internal(cx)?
         .into_iter()
         .filter(|u| u.slot == document.id)
         .count();
