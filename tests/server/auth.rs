@@ -841,7 +841,7 @@ fn logout_token(
 ) -> String {
     let mut claims = json!({
         "iss": issuer, "aud": "dichvucong", "iat": chrono::Utc::now().timestamp(),
-        "jti": format!("jti-{}", crate::support::tempfile_dir::uuid_like()),
+        "jti": format!("jti-{}", crate::support::unique()),
         "sub": "attacker-test-subject",
         "events": { "http://schemas.openid.net/event/backchannel-logout": {} },
     });

@@ -480,9 +480,8 @@ both_engines!(
         let bytes = resp.bytes().await.unwrap();
         assert!(bytes.starts_with(b"%PDF-"));
 
-        let dir = std::env::temp_dir().join(format!("dvc-receipt-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let pdf = dir.join("r.pdf");
+        let dir = crate::support::temp_dir("dvc-receipt");
+        let pdf = dir.path().join("r.pdf");
         std::fs::write(&pdf, &bytes).unwrap();
         // The text layer has the title, the code and the appointment in Vietnamese.
         let out = std::process::Command::new("pdftotext")
@@ -508,7 +507,7 @@ both_engines!(
             "full ID number never printed"
         );
         // The QR code decodes to the public look-up of this dossier.
-        let png = dir.join("r");
+        let png = dir.path().join("r");
         let status = std::process::Command::new("pdftoppm")
             .args([
                 "-r",
@@ -522,7 +521,7 @@ both_engines!(
             .unwrap();
         assert!(status.success());
         let out = std::process::Command::new("zbarimg")
-            .args(["--raw", "-q", dir.join("r.png").to_str().unwrap()])
+            .args(["--raw", "-q", dir.path().join("r.png").to_str().unwrap()])
             .output()
             .expect("zbarimg (zbar-tools, installed by scripts/setup)");
         let decoded = String::from_utf8(out.stdout).unwrap();

@@ -935,7 +935,7 @@ async fn nothing_of_the_record_reaches_the_servers_log() {
     dichvucong::server::install_crypto();
     let ehr = EhrServer::start().await;
     let tdb = crate::support::TestDb::new(crate::support::Engine::Sqlite).await;
-    let dir = crate::support::tempfile_dir::TempDir::new("dvc-log");
+    let dir = crate::support::temp_dir("dvc-log");
     let log_path = dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))

@@ -222,10 +222,7 @@ async fn resident(db: &dichvucong::server::db::Db, i: usize) -> Browser {
         )
         .await
         .unwrap();
-    let token = format!(
-        "crash-session-{i}-{}",
-        crate::support::tempfile_dir::uuid_like()
-    );
+    let token = format!("crash-session-{i}-{}", crate::support::unique());
     db.create_session(
         &dichvucong::server::auth::token_hash(&token),
         &user.id,
@@ -412,7 +409,7 @@ mod crash {
         |engine| {
             dichvucong::server::install_crypto();
             let tdb = TestDb::new(engine).await;
-            let files = crate::support::tempfile_dir::TempDir::new("dvc-crash-upload");
+            let files = crate::support::temp_dir("dvc-crash-upload");
             let db = tdb.connect().await;
             let photo = crate::uploads::fixture("giay-chung-sinh.jpg");
             let row = |id: String| {
@@ -566,7 +563,7 @@ mod crash {
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(200);
             let tdb = TestDb::new(engine).await;
-            let files = crate::support::tempfile_dir::TempDir::new("dvc-crash-files");
+            let files = crate::support::temp_dir("dvc-crash-files");
             let db = tdb.connect().await;
             let small = crate::uploads::fixture("giay-chung-sinh.jpg");
             let large =

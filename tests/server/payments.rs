@@ -226,13 +226,13 @@ both_engines!(
             .bytes()
             .await
             .unwrap();
-        let path = std::env::temp_dir().join(format!("dvc-paid-{}-{code}.pdf", std::process::id()));
+        let dir = crate::support::temp_dir("dvc-paid");
+        let path = dir.path().join(format!("{code}.pdf"));
         std::fs::write(&path, &pdf).unwrap();
         let out = std::process::Command::new("pdftotext")
             .args([path.to_str().unwrap(), "-"])
             .output()
             .unwrap();
-        let _ = std::fs::remove_file(&path);
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains("Đã thanh toán trực tuyến"), "{text}");
         assert!(text.contains("mã giao dịch 14000001"), "{text}");

@@ -18,42 +18,31 @@ pub struct TestDb {
     pub url: String,
     admin_url: Option<String>,
     name: String,
-    _dir: Option<tempfile_dir::TempDir>,
+    _dir: Option<tempfile::TempDir>,
 }
 
-/// Minimal temporary directory (removed on drop), to avoid another dependency.
-pub mod tempfile_dir {
-    use std::path::{Path, PathBuf};
-    pub struct TempDir(PathBuf);
-    impl TempDir {
-        pub fn new(prefix: &str) -> TempDir {
-            let p = std::env::temp_dir().join(format!("{prefix}-{}", uuid_like()));
-            std::fs::create_dir_all(&p).unwrap();
-            TempDir(p)
-        }
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-    pub fn uuid_like() -> String {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        format!(
-            "{}_{}_{}",
-            std::process::id(),
-            nanos,
-            N.fetch_add(1, Ordering::Relaxed)
-        )
-    }
+/// A temporary directory named `<prefix>-…`, removed with everything in it when dropped.
+pub fn temp_dir(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("{prefix}-"))
+        .tempdir()
+        .unwrap()
+}
+
+/// A name no other test uses, in this process or another (database names, token ids).
+pub fn unique() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 pub fn postgres_admin_url() -> String {
@@ -65,7 +54,7 @@ impl TestDb {
     pub async fn new(engine: Engine) -> TestDb {
         match engine {
             Engine::Sqlite => {
-                let dir = tempfile_dir::TempDir::new("dvc-test");
+                let dir = temp_dir("dvc-test");
                 let url = format!("sqlite://{}/test.db", dir.path().display());
                 TestDb {
                     url,
@@ -76,7 +65,7 @@ impl TestDb {
             }
             Engine::Postgres => {
                 let admin = postgres_admin_url();
-                let name = format!("dvc_t_{}", tempfile_dir::uuid_like());
+                let name = format!("dvc_t_{}", unique());
                 let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
                     panic!(
                         "PostgreSQL is required for these tests and is not reachable at {admin}: {e}. \
@@ -125,13 +114,13 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub db: Option<TestDb>,
-    _dist: tempfile_dir::TempDir,
-    pub files: tempfile_dir::TempDir,
+    _dist: tempfile::TempDir,
+    pub files: tempfile::TempDir,
 }
 
 /// A small built-app stand-in: index.html with Trunk's nonce placeholder and one hashed asset.
-fn fake_dist() -> tempfile_dir::TempDir {
-    let dir = tempfile_dir::TempDir::new("dvc-dist");
+fn fake_dist() -> tempfile::TempDir {
+    let dir = temp_dir("dvc-dist");
     std::fs::write(
         dir.path().join("index.html"),
         "<!DOCTYPE html><html lang=\"vi\"><head><script type=\"module\" nonce=\"{{__TRUNK NONCE__}}\">import init from '/app-0123456789abcdef.js';</script></head><body></body></html>",
@@ -164,7 +153,7 @@ impl TestApp {
         let mut config = Config::defaults();
         config.database_url = db.url.clone();
         config.dist = dist.path().to_path_buf();
-        let files = tempfile_dir::TempDir::new("dvc-files");
+        let files = temp_dir("dvc-files");
         config.files_dir = files.path().to_path_buf();
         config.data = repo_path("data");
         config.import_data = true;
@@ -419,7 +408,7 @@ pub async fn create_session(db: &Db, who: &Person) -> String {
                 .unwrap();
         }
     }
-    let token = format!("test-session-{}-{}", who.cccd, tempfile_dir::uuid_like());
+    let token = format!("test-session-{}-{}", who.cccd, unique());
     let staff = who.admin || !who.officer_of.is_empty() || !who.leader_of.is_empty();
     db.create_session(
         &dichvucong::server::auth::token_hash(&token),
@@ -516,14 +505,14 @@ impl Drop for EhrServer {
 pub struct S3Server {
     child: std::process::Child,
     pub endpoint: String,
-    _dir: tempfile_dir::TempDir,
+    _dir: tempfile::TempDir,
 }
 
 pub const S3_BUCKET: &str = "dichvucong";
 
 impl S3Server {
     pub async fn start() -> S3Server {
-        let dir = tempfile_dir::TempDir::new("dvc-s3");
+        let dir = temp_dir("dvc-s3");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -593,7 +582,7 @@ impl Drop for S3Server {
 
 /// The text layer of a PDF, by `pdftotext` (poppler-utils, installed by `scripts/setup`).
 pub fn pdf_text(bytes: &[u8]) -> String {
-    let dir = tempfile_dir::TempDir::new("dvc-pdf");
+    let dir = temp_dir("dvc-pdf");
     let pdf = dir.path().join("f.pdf");
     std::fs::write(&pdf, bytes).unwrap();
     let out = std::process::Command::new("pdftotext")
@@ -609,7 +598,7 @@ pub fn pdf_text(bytes: &[u8]) -> String {
 pub struct ClamdServer {
     child: Option<std::process::Child>,
     pub addr: String,
-    dir: tempfile_dir::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// The EICAR anti-virus test string: harmless, and what every scanner reports as a virus.
@@ -617,7 +606,7 @@ pub const EICAR: &[u8] = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS
 
 impl ClamdServer {
     pub async fn start() -> ClamdServer {
-        let dir = tempfile_dir::TempDir::new("dvc-clamd");
+        let dir = temp_dir("dvc-clamd");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
