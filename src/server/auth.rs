@@ -232,11 +232,17 @@ pub async fn login(
     match rate_limit::check(&state, per_ip, &peer.ip().to_string()).await {
         Ok(()) => {}
         Err(AppError::RateLimited { retry_after }) => return too_many_logins(retry_after),
-        Err(_) => return redirect_with_error("internal"),
+        Err(e) => {
+            tracing::error!(error = %e, "login: the rate limit could not be checked");
+            return redirect_with_error("internal");
+        }
     }
     let client = match state.oidc.client(&state.config).await {
         Ok(c) => c,
-        Err(_) => return redirect_with_error("provider_unavailable"),
+        Err(e) => {
+            tracing::warn!(error = %e, "login: the identity provider is not reachable");
+            return redirect_with_error("provider_unavailable");
+        }
     };
     let step_up = q.step_up.as_deref() == Some("1");
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -344,6 +350,20 @@ pub enum CallbackError {
 }
 
 impl CallbackError {
+    /// A failure of ours during the login (the database), logged with its cause.
+    fn internal(e: impl std::fmt::Display) -> CallbackError {
+        tracing::error!(error = %e, "login failed");
+        CallbackError::Internal
+    }
+
+    /// The provider could not be reached or refused the code, logged with its cause.
+    fn exchange(e: impl std::fmt::Display) -> CallbackError {
+        tracing::warn!(error = %e, "login: the code exchange failed");
+        CallbackError::Exchange
+    }
+}
+
+impl CallbackError {
     /// Reason code (audit log, error page).
     pub fn code(self) -> &'static str {
         match self {
@@ -410,7 +430,7 @@ async fn grant_demo_roles(
             .db
             .roles(user_id)
             .await
-            .map_err(|_| CallbackError::Internal)?
+            .map_err(CallbackError::internal)?
             .iter()
             .any(|r| r.unit_code == unit && r.role == role);
         if !has {
@@ -418,7 +438,7 @@ async fn grant_demo_roles(
                 .db
                 .grant_role(user_id, unit, role, now, &event)
                 .await
-                .map_err(|_| CallbackError::Internal)?;
+                .map_err(CallbackError::internal)?;
         }
     }
     Ok(())
@@ -445,7 +465,7 @@ async fn complete_login(
         .db
         .take_login_attempt(state_param)
         .await
-        .map_err(|_| CallbackError::Internal)?
+        .map_err(CallbackError::internal)?
         .ok_or(CallbackError::BadState)?;
     let browser = cookie(headers, LOGIN_COOKIE).ok_or(CallbackError::BadState)?;
     if token_hash(&browser) != attempt.browser_hash {
@@ -459,11 +479,11 @@ async fn complete_login(
         .oidc
         .client(&state.config)
         .await
-        .map_err(|_| CallbackError::Exchange)?;
+        .map_err(CallbackError::exchange)?;
     let http = http_client();
     let token = client
         .exchange_code(AuthorizationCode::new(code))
-        .map_err(|_| CallbackError::Exchange)?
+        .map_err(CallbackError::exchange)?
         .set_pkce_verifier(PkceCodeVerifier::new(attempt.pkce_verifier.clone()))
         .request_async(&|r| send(http.clone(), r))
         .await
@@ -545,7 +565,7 @@ async fn complete_login(
         .db
         .upsert_user(&identity, now)
         .await
-        .map_err(|_| CallbackError::Internal)?;
+        .map_err(CallbackError::internal)?;
     if user.disabled {
         return Err(CallbackError::Disabled);
     }
@@ -556,7 +576,7 @@ async fn complete_login(
             .db
             .set_admin(&user.id, true)
             .await
-            .map_err(|_| CallbackError::Internal)?;
+            .map_err(CallbackError::internal)?;
     }
     let email = claims
         .email()
@@ -569,21 +589,21 @@ async fn complete_login(
         .db
         .set_user_contact(&user.id, email.as_deref(), phone.as_deref())
         .await
-        .map_err(|_| CallbackError::Internal)?;
+        .map_err(CallbackError::internal)?;
     if let Some(cccd) = &user.cccd {
         // Dossiers filed for this person at a counter before they had an account.
         state
             .db
             .claim_counter_dossiers(&user.id, cccd)
             .await
-            .map_err(|_| CallbackError::Internal)?;
+            .map_err(CallbackError::internal)?;
         grant_demo_roles(state, &user.id, cccd, now).await?;
     }
     let roles = state
         .db
         .roles(&user.id)
         .await
-        .map_err(|_| CallbackError::Internal)?;
+        .map_err(CallbackError::internal)?;
     let staff = user.is_admin || bootstrap_admin || !roles.is_empty();
     // A new session id at every login (no fixation).
     let session_token = random_token();
@@ -599,7 +619,7 @@ async fn complete_login(
             now,
         )
         .await
-        .map_err(|_| CallbackError::Internal)?;
+        .map_err(CallbackError::internal)?;
     // The provider's session: its back-channel logout names it.
     if let Some(sid) = extra.rest.get("sid").and_then(|v| v.as_str())
         && sid.len() <= 256
@@ -608,7 +628,7 @@ async fn complete_login(
             .db
             .set_session_provider_sid(&token_hash(&session_token), sid)
             .await
-            .map_err(|_| CallbackError::Internal)?;
+            .map_err(CallbackError::internal)?;
     }
     Ok(LoggedIn {
         session_token,
@@ -959,8 +979,20 @@ pub fn session_alive(s: &SessionRow, now: DateTime<Utc>) -> bool {
     !s.disabled && now - s.last_seen_at <= idle && now - s.created_at <= ABSOLUTE
 }
 
+/// The answer while the database cannot say who is calling: `unavailable` (503), to be tried
+/// again shortly, in the same JSON as every server function's error.
+fn busy() -> Response {
+    let mut resp = crate::server::http::json_error(&AppError::Unavailable);
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
 /// Middleware: turns the session cookie into a [`Principal`] in the request extensions.
-/// Expired sessions are deleted; the request continues as anonymous.
+/// Expired sessions are deleted and the request continues as anonymous; when the database
+/// cannot be asked, the request is answered 503 rather than as signed out.
 pub async fn session_layer(
     State(state): State<AppState>,
     mut req: Request,
@@ -973,10 +1005,18 @@ pub async fn session_layer(
             Ok(Some(s)) if session_alive(&s, Utc::now()) => {
                 let now = Utc::now();
                 // Write at most every 30 s per session: idle time is counted in minutes.
-                if now - s.last_seen_at > Duration::seconds(30) {
-                    let _ = state.db.touch_session(&hash, now).await;
+                if now - s.last_seen_at > Duration::seconds(30)
+                    && let Err(e) = state.db.touch_session(&hash, now).await
+                {
+                    tracing::warn!(error = %e, "session activity not recorded");
                 }
-                let roles = state.db.roles(&s.user_id).await.unwrap_or_default();
+                let roles = match state.db.roles(&s.user_id).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::error!(error = %e, "session roles not read");
+                        return busy();
+                    }
+                };
                 principal = Principal::User(Box::new(SessionUser {
                     user_id: s.user_id.clone(),
                     name: s.name.clone(),
@@ -999,9 +1039,17 @@ pub async fn session_layer(
                 }));
             }
             Ok(Some(_)) => {
-                let _ = state.db.delete_session(&hash).await;
+                if let Err(e) = state.db.delete_session(&hash).await {
+                    tracing::warn!(error = %e, "an expired session could not be deleted");
+                }
             }
-            _ => {}
+            Ok(None) => {}
+            // Not knowing who calls is not the same as an anonymous caller: the request
+            // waits for the database rather than being answered as signed out.
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                return busy();
+            }
         }
     }
     req.extensions_mut().insert(principal);

@@ -184,7 +184,9 @@ async fn api_method_not_allowed() -> Response {
     resp
 }
 
-fn json_error(err: &AppError) -> Response {
+/// An error as every server function answers it: the [`AppError`] as JSON, with its status
+/// (and `Retry-After` when rate-limited).
+pub(crate) fn json_error(err: &AppError) -> Response {
     let body = serde_json::to_vec(err).unwrap_or_default();
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();

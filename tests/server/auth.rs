@@ -1023,3 +1023,25 @@ both_engines!(signing_out_on_every_device_ends_every_session, |engine| {
     assert_eq!(row.detail.as_deref(), Some("other_sessions=1"));
     app.cleanup().await;
 });
+
+both_engines!(
+    a_session_the_database_cannot_read_is_not_taken_for_a_signed_out_caller,
+    |engine| {
+        let app = TestApp::spawn(engine).await;
+        let t = app.session_for(&crate::support::RESIDENT_A).await;
+        let me = app.call_as(Some(&t), "/api/session/me", json!({})).await;
+        assert_eq!(me.status(), 200);
+        // The database stops answering.
+        app.state.db.close().await;
+        let resp = app.call_as(Some(&t), "/api/session/me", json!({})).await;
+        assert_eq!(resp.status(), 503, "not answered as signed out");
+        assert_eq!(resp.headers()["retry-after"], "5");
+        assert_eq!(
+            resp.json::<serde_json::Value>().await.unwrap(),
+            json!("Unavailable")
+        );
+        // A caller without a session is not looked up, and is answered as usual.
+        assert_eq!(app.call("/api/session/me", json!({})).await.status(), 200);
+        app.cleanup().await;
+    }
+);
