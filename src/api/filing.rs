@@ -296,8 +296,8 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
     let suffix = user
         .cccd
         .as_deref()
-        .filter(|c| c.len() == 12)
-        .map(|c| c[8..].to_string())
+        .and_then(|c| crate::domain::cccd::Cccd::parse(c).ok())
+        .map(|c| c.suffix(4).to_string())
         .ok_or(AppError::StepUpRequired)?;
     let due = from_local(
         cx.state
@@ -325,6 +325,8 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
         .submit_dossier(&new, local.date())
         .await
         .or_internal(&cx)?;
+    // The receipt's notification goes out now, not at the delivery task's next round.
+    cx.state.hub.kick();
     Ok(done.code().to_string())
 }
 

@@ -302,7 +302,9 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
         unit_code: req.unit.clone(),
         channel: Channel::Counter,
         applicant_name: name,
-        applicant_id_suffix: cccd[8..].to_string(),
+        applicant_id_suffix: crate::domain::cccd::Cccd::parse(&cccd)
+            .map(|c| c.suffix(4).to_string())
+            .map_err(|e| cx.internal(e.code()))?,
         answers: clean,
         fee_vnd: fee,
         idempotency_key: key,
