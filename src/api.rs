@@ -5,12 +5,14 @@
 //! the browser build and the server build agree on its URL, and is listed in
 //! [`registry::ALL`] so the server registers it and the tests can walk them all.
 
+pub mod admin;
 pub mod catalog;
 pub mod dossiers;
 pub mod error;
 pub mod filing;
 pub mod health;
 pub mod intake;
+pub mod notifications;
 pub mod registry;
 pub mod session;
 pub mod staff;

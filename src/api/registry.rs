@@ -92,9 +92,9 @@ pub fn register_all() {
     register_explicit::<crate::api::tracking::TrackDossier>();
     register_explicit::<crate::api::session::CurrentSession>();
     register_explicit::<crate::api::session::RevealOwnId>();
-    register_explicit::<crate::api::session::ListStaff>();
-    register_explicit::<crate::api::session::ChangeRole>();
-    register_explicit::<crate::api::session::SetAccountDisabled>();
+    register_explicit::<crate::api::admin::ListStaff>();
+    register_explicit::<crate::api::admin::ChangeRole>();
+    register_explicit::<crate::api::admin::SetAccountDisabled>();
     {
         use crate::api::filing::*;
         register_explicit::<StartFiling>();
@@ -116,6 +116,9 @@ pub fn register_all() {
         register_explicit::<Withdraw>();
         register_explicit::<SendSupplement>();
         register_explicit::<StartDossierUpload>();
+    }
+    {
+        use crate::api::notifications::*;
         register_explicit::<Notifications>();
         register_explicit::<MarkRead>();
     }

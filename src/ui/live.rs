@@ -71,7 +71,7 @@ pub fn provide_live_context() -> LiveCtx {
                 return;
             }
             leptos::task::spawn_local(async move {
-                if let Ok(inbox) = crate::api::dossiers::notifications().await {
+                if let Ok(inbox) = crate::api::notifications::notifications().await {
                     let newest = inbox.items.iter().map(|n| n.seq).max().unwrap_or(0);
                     ctx.seen.update(|s| *s = (*s).max(newest));
                     ctx.unread.set(Some(inbox.unread));

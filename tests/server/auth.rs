@@ -517,7 +517,7 @@ both_engines!(disabling_an_account_ends_its_sessions, |engine| {
     let app = TestApp::spawn(engine).await;
     let admin = app.session_for(&crate::support::ADMIN).await;
     let officer = app.session_for(&crate::support::OFFICER_HOAN_KIEM).await;
-    let staff: Vec<dichvucong::api::session::StaffMember> = app
+    let staff: Vec<dichvucong::api::admin::StaffMember> = app
         .call_as(Some(&admin), "/api/admin/staff", json!({}))
         .await
         .json()
@@ -710,7 +710,7 @@ crate::both_engines!(
             !text.contains("down") && !text.contains("audit_log"),
             "no internals: {text}"
         );
-        let staff: Vec<dichvucong::api::session::StaffMember> = app
+        let staff: Vec<dichvucong::api::admin::StaffMember> = app
             .call_as(Some(&admin), "/api/admin/staff", json!({}))
             .await
             .json()

@@ -1,6 +1,6 @@
 use crate::api::AppError;
+use crate::api::admin::{RoleChange, change_role, list_staff, set_account_disabled};
 use crate::api::catalog::list_units;
-use crate::api::session::{RoleChange, change_role, list_staff, set_account_disabled};
 use crate::domain::field_error::FieldError;
 use crate::ui::components::{ErrorSummary, FieldMessage};
 use crate::ui::i18n::{error_message, use_i18n};

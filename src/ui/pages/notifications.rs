@@ -2,7 +2,7 @@
 //! notifications arrive at the top while it is open (announced by the live region in the app
 //! shell).
 
-use crate::api::dossiers::{ReadUpTo, mark_read, notifications};
+use crate::api::notifications::{ReadUpTo, mark_read, notifications};
 use crate::domain::calendar::{format_en, format_vi};
 use crate::domain::workflow::Notification;
 use crate::ui::components::{LoadError, SignInPrompt};
