@@ -46,6 +46,16 @@ async fn access_log(app: &TestApp, who: &str, subject: &str) -> (Value, Vec<Stri
     (log, events)
 }
 
+/// The sandbox health-data service, a portal that reads it, and a session of An's who has
+/// consented (keep the service alive as long as the portal).
+async fn an_consented(engine: crate::support::Engine) -> (EhrServer, TestApp, String) {
+    let ehr = EhrServer::start().await;
+    let app = TestApp::spawn_with(engine, |c| ehr.configure(c)).await;
+    let an = app.session_for(&RESIDENT_A).await;
+    consent(&app, &an).await;
+    (ehr, app, an)
+}
+
 /// The subject id of An's daughter, as An's session lists it.
 pub async fn child_of(app: &TestApp, who: &str) -> String {
     let (status, v) = call(app, who, "/api/health/subjects", json!({})).await;
@@ -175,10 +185,7 @@ both_engines!(
 both_engines!(
     a_visit_shows_codes_dosage_ranges_and_held_results_as_the_source_gives_them,
     |engine| {
-        let ehr = EhrServer::start().await;
-        let app = TestApp::spawn_with(engine, |c| ehr.configure(c)).await;
-        let an = app.session_for(&RESIDENT_A).await;
-        consent(&app, &an).await;
+        let (_ehr, app, an) = an_consented(engine).await;
 
         let (status, list) = call(
             &app,
@@ -333,10 +340,7 @@ both_engines!(
 both_engines!(
     a_parent_reads_the_childs_record_and_the_log_shows_it,
     |engine| {
-        let ehr = EhrServer::start().await;
-        let app = TestApp::spawn_with(engine, |c| ehr.configure(c)).await;
-        let an = app.session_for(&RESIDENT_A).await;
-        consent(&app, &an).await;
+        let (_ehr, app, an) = an_consented(engine).await;
         let (_, subjects) = call(&app, &an, "/api/health/subjects", json!({})).await;
         let subjects = subjects.as_array().unwrap().clone();
         assert_eq!(subjects[0]["id"], "self");
@@ -429,10 +433,7 @@ both_engines!(
 both_engines!(
     a_facility_document_downloads_as_the_facility_made_it,
     |engine| {
-        let ehr = EhrServer::start().await;
-        let app = TestApp::spawn_with(engine, |c| ehr.configure(c)).await;
-        let an = app.session_for(&RESIDENT_A).await;
-        consent(&app, &an).await;
+        let (_ehr, app, an) = an_consented(engine).await;
         let path = "/files/health/documents/doc-an-2026-11-tom-tat?subject=self";
         let r = app.get_as(Some(&an), path).await;
         assert_eq!(r.status(), 200);
@@ -599,10 +600,7 @@ fn validate(bundle: &[u8], ips: bool) -> String {
 both_engines!(
     exports_are_valid_fhir_without_what_the_source_holds_back,
     |engine| {
-        let ehr = EhrServer::start().await;
-        let app = TestApp::spawn_with(engine, |c| ehr.configure(c)).await;
-        let an = app.session_for(&RESIDENT_A).await;
-        consent(&app, &an).await;
+        let (ehr, app, an) = an_consented(engine).await;
 
         let r = app
             .get_as(Some(&an), "/files/health/export?subject=self")
@@ -1286,10 +1284,7 @@ async fn age_session(app: &TestApp, token: &str, login: i64, opened: i64, seen: 
 both_engines!(
     the_record_stays_open_while_it_is_read_but_exports_and_share_links_need_a_recent_login,
     |engine| {
-        let ehr = EhrServer::start().await;
-        let app = TestApp::spawn_with(engine, |c| ehr.configure(c)).await;
-        let an = app.session_for(&RESIDENT_A).await;
-        consent(&app, &an).await;
+        let (_ehr, app, an) = an_consented(engine).await;
         let overview = json!({ "req": { "subject": "self" } });
         let share = json!({ "req": { "subject": "self", "scope": "vaccinations", "expires_in_secs": 86400, "passcode": "246810", "label": "" } });
         let read = || call(&app, &an, "/api/health/overview", overview.clone());
