@@ -49,8 +49,20 @@ async fn access_log(app: &TestApp, who: &str, subject: &str) -> (Value, Vec<Stri
 /// The sandbox health-data service, a portal that reads it, and a session of An's who has
 /// consented (keep the service alive as long as the portal).
 async fn an_consented(engine: crate::support::Engine) -> (EhrServer, TestApp, String) {
+    an_consented_with(engine, |_| {}).await
+}
+
+/// [`an_consented`] with the portal's configuration changed by `tweak`.
+async fn an_consented_with(
+    engine: crate::support::Engine,
+    tweak: impl FnOnce(&mut dichvucong::server::config::Config),
+) -> (EhrServer, TestApp, String) {
     let ehr = EhrServer::start().await;
-    let app = TestApp::spawn_with(engine, |c| ehr.configure(c)).await;
+    let app = TestApp::spawn_with(engine, |c| {
+        ehr.configure(c);
+        tweak(c);
+    })
+    .await;
     let an = app.session_for(&RESIDENT_A).await;
     consent(&app, &an).await;
     (ehr, app, an)
@@ -513,14 +525,10 @@ both_engines!(
 both_engines!(
     the_service_down_or_slow_says_try_again_and_the_portal_carries_on,
     |engine| {
-        let ehr = EhrServer::start().await;
-        let app = TestApp::spawn_with(engine, |c| {
-            ehr.configure(c);
+        let (ehr, app, an) = an_consented_with(engine, |c| {
             c.ehr_timeout_ms = 1500;
         })
         .await;
-        let an = app.session_for(&RESIDENT_A).await;
-        consent(&app, &an).await;
         ehr.delay(4000).await;
         let asked = std::time::Instant::now();
         let (status, v) = call(
@@ -711,14 +719,10 @@ async fn open_link(
 both_engines!(
     a_share_link_opens_with_its_passcode_until_it_is_revoked,
     |engine| {
-        let ehr = EhrServer::start().await;
-        let app = TestApp::spawn_with(engine, |c| {
-            ehr.configure(c);
+        let (_ehr, app, an) = an_consented_with(engine, |c| {
             c.health_share_attempts = 3;
         })
         .await;
-        let an = app.session_for(&RESIDENT_A).await;
-        consent(&app, &an).await;
         let created = share(&app, &an, "self", "summary").await;
         let link = created["link"].as_str().unwrap();
         assert!(

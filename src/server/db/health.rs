@@ -49,6 +49,10 @@ pub struct NewHealthAccess<'a> {
     pub recipient: Option<&'a str>,
 }
 
+/// Ends the consent in force of user `$2` at `$1`.
+const END_CONSENT: &str =
+    "UPDATE health_consents SET withdrawn_at = $1 WHERE user_id = $2 AND withdrawn_at IS NULL";
+
 impl Db {
     /// The resident's consent in force (the latest one given and not withdrawn).
     pub async fn health_consent(&self, user_id: &str) -> Result<Option<HealthConsent>, DbError> {
@@ -73,7 +77,7 @@ impl Db {
         with_db!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
-                "UPDATE health_consents SET withdrawn_at = $1 WHERE user_id = $2 AND withdrawn_at IS NULL",
+                END_CONSENT,
             )
             .bind(now)
             .bind(user_id)
@@ -103,7 +107,7 @@ impl Db {
         Ok(with_db!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
-                "UPDATE health_consents SET withdrawn_at = $1 WHERE user_id = $2 AND withdrawn_at IS NULL",
+                END_CONSENT,
             )
             .bind(now)
             .bind(user_id)
