@@ -1,5 +1,6 @@
 //! Business rules used by both the browser and the server. Pure code: no I/O, no Leptos.
 
+pub mod act;
 pub mod calendar;
 pub mod catalog;
 pub mod cccd;
@@ -12,6 +13,8 @@ pub mod form;
 pub mod immunization;
 pub mod intake;
 pub mod money;
+pub mod outbox;
+pub mod staff;
 pub mod status;
 pub mod text;
 pub mod tracking;

@@ -6,6 +6,8 @@ use crate::api::session::RoleInfo;
 #[cfg(feature = "ssr")]
 use crate::api::session::masked;
 #[cfg(feature = "ssr")]
+use crate::domain::field_error::FieldCode;
+#[cfg(feature = "ssr")]
 use crate::server::ctx::OrInternal;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -46,7 +48,10 @@ pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {
             disabled: u.disabled,
             roles: roles
                 .iter()
-                .map(|r| RoleInfo::new(&units, &r.unit_code, &r.role))
+                .filter_map(|r| {
+                    let role = crate::domain::staff::Role::parse(&r.role)?;
+                    Some(RoleInfo::new(&units, &r.unit_code, role))
+                })
                 .collect(),
         })
         .collect())
@@ -82,16 +87,17 @@ pub async fn change_role(change: RoleChange) -> Result<(), AppError> {
             ))
         })
         .ok();
-    if !matches!(change.role.as_str(), "officer" | "leader") {
+    if crate::domain::staff::Role::parse(&change.role).is_none() {
         fields.push(crate::domain::field_error::FieldError::new(
-            "role", "invalid",
+            "role",
+            FieldCode::Invalid,
         ));
     }
     let units = cx.state.db.units().await.or_internal(&cx)?;
     if !units.iter().any(|u| u.code == change.unit_code) {
         fields.push(crate::domain::field_error::FieldError::new(
             "unit_code",
-            "invalid",
+            FieldCode::Invalid,
         ));
     }
     let Some(cccd) = cccd.filter(|_| fields.is_empty()) else {
@@ -103,7 +109,7 @@ pub async fn change_role(change: RoleChange) -> Result<(), AppError> {
         .user_by_cccd(cccd.as_str())
         .await
         .or_internal(&cx)?
-        .ok_or_else(|| AppError::field("cccd", "unknown_person"))?;
+        .ok_or_else(|| AppError::field("cccd", FieldCode::UnknownPerson))?;
     let event = AuditEvent {
         actor: Some(admin),
         actor_role: "admin".into(),

@@ -3,6 +3,8 @@
 //! query is filtered by the caller as owner.
 
 use crate::api::AppError;
+#[cfg(feature = "ssr")]
+use crate::domain::field_error::FieldCode;
 use crate::domain::upload::UploadView;
 use crate::domain::workflow::{DossierLine, OwnDossier};
 #[cfg(feature = "ssr")]
@@ -102,134 +104,42 @@ pub struct WithdrawRequest {
 /// Asks the ward to stop processing one of the caller's dossiers (status 7).
 #[server(endpoint = "dossiers/withdraw", input = Json)]
 pub async fn withdraw(req: WithdrawRequest) -> Result<OwnDossier, AppError> {
-    use crate::domain::status::{Actor, DossierStatus};
-    use crate::server::db::workflow::Sets;
-    use crate::server::{ctx, policy::Action};
-    let cx = ctx::request().await?;
-    cx.authorize(Action::OwnFiling).await?;
-    let me = cx.user()?;
-    let row = own_row(&cx, &me.user_id, &req.code).await?;
-    let reason = crate::domain::text::clean_multiline(&req.reason, 1000)
-        .map_err(|e| AppError::field("reason", e.code()))?;
-    if reason.is_empty() {
-        return Err(AppError::field("reason", "required"));
-    }
-    let status = row.status().or_internal(&cx)?;
-    status
-        .transition(DossierStatus::WithdrawalRequested, Actor::Resident)
-        .map_err(|_| AppError::Conflict)?;
-    resident_change(
-        &cx,
-        &row,
-        DossierStatus::WithdrawalRequested,
-        "withdraw",
-        Some(reason),
-        None,
-        Sets::default(),
-        false,
-    )
-    .await
-}
-
-/// Makes a resident's own change to their dossier and answers the dossier as it now is.
-#[cfg(feature = "ssr")]
-#[allow(clippy::too_many_arguments)]
-async fn resident_change(
-    cx: &crate::server::ctx::RequestCtx,
-    row: &crate::server::db::workflow::WorkRow,
-    to: crate::domain::status::DossierStatus,
-    act: &str,
-    note: Option<String>,
-    said: Option<crate::domain::filing::Said>,
-    sets: crate::server::db::workflow::Sets,
-    complete_supplement: bool,
-) -> Result<OwnDossier, AppError> {
-    use crate::server::console;
-    use crate::server::db::workflow::{Change, ChangeError};
-    let me = cx.user()?;
-    let db = &cx.state.db;
-    let now = cx.state.clock.now();
-    let change = Change {
-        dossier: row,
-        to: Some(to),
-        actor_role: "resident",
-        actor_id: Some(&me.user_id),
-        act,
-        note,
-        said,
-        sets,
-        supplement: None,
-        complete_supplement,
-        now,
-    };
-    match db.change_dossier(&change).await {
-        Ok(()) => cx.state.hub.kick(),
-        Err(ChangeError::Conflict) => return Err(AppError::Conflict),
-        Err(ChangeError::Db(e)) => return Err(cx.internal(e)),
-    }
-    let row = own_row(cx, &me.user_id, &row.code).await?;
-    console::own_view(&cx.state, &me.user_id, &row, now)
-        .await
-        .or_internal(cx)?
-        .ok_or(AppError::NotFound)
+    use crate::domain::act::ResidentAct;
+    let act = ResidentAct::Withdraw { reason: req.reason };
+    resident_act(&req.code, &act).await
 }
 
 /// Sends the supplement: every file item of the open request must have a new file attached
 /// since it was requested. The dossier returns to where it was and the clock runs again.
 #[server(endpoint = "dossiers/supplement", input = Json)]
 pub async fn send_supplement(req: CodeRequest) -> Result<OwnDossier, AppError> {
-    use crate::domain::field_error::FieldError;
-    use crate::domain::status::{Actor, DossierStatus};
-    use crate::server::db::workflow::Sets;
+    resident_act(&req.code, &crate::domain::act::ResidentAct::SendSupplement).await
+}
+
+/// Carries out the caller's own act on their dossier `code` and answers the dossier as it now
+/// is: the rules decide the whole effect, the database writes it.
+#[cfg(feature = "ssr")]
+async fn resident_act(
+    code: &str,
+    act: &crate::domain::act::ResidentAct,
+) -> Result<OwnDossier, AppError> {
     use crate::server::{console, ctx, policy::Action};
     let cx = ctx::request().await?;
     cx.authorize(Action::OwnFiling).await?;
     let me = cx.user()?;
-    let db = &cx.state.db;
-    let row = own_row(&cx, &me.user_id, &req.code).await?;
-    if row.status().or_internal(&cx)? != DossierStatus::SupplementRequested {
-        return Err(AppError::Conflict);
-    }
-    let supplements = db.supplements(&row.id).await.or_internal(&cx)?;
-    let open = supplements
-        .iter()
-        .find(|s| s.completed_at.is_none())
-        .ok_or(AppError::Conflict)?;
-    let files = db.dossier_files(&row.id).await.or_internal(&cx)?;
-    let missing: Vec<FieldError> = open
-        .items
-        .iter()
-        .filter(|it| !it.slot.is_empty())
-        .filter(|it| {
-            !files
-                .iter()
-                .any(|f| f.slot == it.slot && f.at >= open.requested_at)
-        })
-        .map(|it| FieldError::new(format!("doc.{}", it.slot), "required"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(AppError::Validation { fields: missing });
-    }
-    let resume = db
-        .supplement_resume_status(&row.id)
+    let row = own_row(&cx, &me.user_id, code).await?;
+    let now = cx.state.clock.now();
+    let case = console::case_of(&cx.state.db, &row, now)
+        .await
+        .or_internal(&cx)?;
+    let effect = crate::domain::act::decide_resident(act, &case, now, &cx.state.calendar)
+        .map_err(console::act_error)?;
+    console::apply(&cx, &row, &effect, now).await?;
+    let row = own_row(&cx, &me.user_id, code).await?;
+    console::own_view(&cx.state, &me.user_id, &row, now)
         .await
         .or_internal(&cx)?
-        .ok_or(AppError::Conflict)?;
-    let to = DossierStatus::SupplementRequested
-        .transition(resume, Actor::Resident)
-        .map_err(|_| AppError::Conflict)?;
-    let now = cx.state.clock.now();
-    let sets = Sets {
-        due_at: Some(console::resumed_due(
-            &row,
-            &cx.state.calendar,
-            &supplements,
-            now,
-        )),
-        ..Sets::default()
-    };
-    let said = Some(crate::domain::filing::Said::SupplementSent);
-    resident_change(&cx, &row, to, "supplement", None, said, sets, true).await
+        .ok_or(AppError::NotFound)
 }
 
 /// A file for a filed dossier: a supplement document from its owner, or the electronic result
@@ -271,7 +181,7 @@ pub async fn start_dossier_upload(req: DossierUploadRequest) -> Result<UploadVie
             .find(|s| s.completed_at.is_none())
             .ok_or(AppError::Conflict)?;
         if !open.items.iter().any(|i| i.slot == req.slot) {
-            return Err(AppError::field("slot", "unknown_slot"));
+            return Err(AppError::field("slot", FieldCode::UnknownSlot));
         }
         let procedure = db.procedure_of(&row.id).await.or_internal(&cx)?;
         let max_kb = procedure
@@ -280,12 +190,14 @@ pub async fn start_dossier_upload(req: DossierUploadRequest) -> Result<UploadVie
             .iter()
             .find(|d| d.id == req.slot)
             .map(|d| d.max_kb)
-            .ok_or_else(|| AppError::field("slot", "unknown_slot"))?;
+            .ok_or_else(|| AppError::field("slot", FieldCode::UnknownSlot))?;
         (row, max_kb)
     } else {
         let row = console::ward_dossier(&cx, &req.unit, &req.code, "attach_result").await?;
         let me = cx.user()?;
-        if req.slot != "result" || !console::roles_at(me, &req.unit).contains(&"officer") {
+        if req.slot != "result"
+            || !console::roles_at(me, &req.unit).contains(&crate::domain::staff::Role::Officer)
+        {
             return Err(AppError::Forbidden);
         }
         if !matches!(
@@ -300,7 +212,9 @@ pub async fn start_dossier_upload(req: DossierUploadRequest) -> Result<UploadVie
         (row, crate::domain::upload::RESULT_MAX_KB)
     };
     let me = cx.user()?;
-    let refuse = |code: &str| AppError::field(&format!("doc.{}", req.slot), code);
+    let refuse = |code: crate::domain::field_error::FieldCode| {
+        AppError::field(&format!("doc.{}", req.slot), code)
+    };
     if req.size <= 0 {
         return Err(refuse(Refusal::Empty.code()));
     }

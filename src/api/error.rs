@@ -57,7 +57,7 @@ pub enum AppError {
 
 impl AppError {
     /// A validation error for a single field.
-    pub fn field(field: &str, code: &str) -> Self {
+    pub fn field(field: &str, code: crate::domain::field_error::FieldCode) -> Self {
         AppError::Validation {
             fields: vec![FieldError::new(field, code)],
         }

@@ -3,6 +3,8 @@
 //! VNeID as the person whose ID number the officer typed, reads the consent and confirms.
 
 use crate::api::AppError;
+#[cfg(feature = "ssr")]
+use crate::domain::field_error::FieldCode;
 use crate::domain::intake::ConsentShown;
 #[cfg(feature = "ssr")]
 use crate::server::ctx::OrInternal;
@@ -49,7 +51,7 @@ pub async fn ask_consent(req: ConsentAsk) -> Result<ConsentTicket, AppError> {
         .procedure_by_slug(&req.slug)
         .await
         .or_internal(&cx)?
-        .ok_or_else(|| AppError::field("slug", "unknown"))?;
+        .ok_or_else(|| AppError::field("slug", FieldCode::Unknown))?;
     let now = cx.state.clock.now();
     let token = {
         use base64::Engine;

@@ -17,8 +17,8 @@ pub struct RoleInfo {
     /// The same in English ("Hoàn Kiếm Ward").
     #[serde(default)]
     pub unit_name_en: String,
-    /// `officer` or `leader`.
-    pub role: String,
+    /// The role.
+    pub role: crate::domain::staff::Role,
 }
 
 /// Someone the signed-in person legally represents.
@@ -36,7 +36,11 @@ pub struct DependentInfo {
 
 impl RoleInfo {
     /// A role at `unit_code`, named after the unit ("Phường Hoàn Kiếm").
-    pub fn new(units: &[crate::domain::catalog::Unit], unit_code: &str, role: &str) -> Self {
+    pub fn new(
+        units: &[crate::domain::catalog::Unit],
+        unit_code: &str,
+        role: crate::domain::staff::Role,
+    ) -> Self {
         let unit = units.iter().find(|u| u.code == unit_code);
         RoleInfo {
             unit_code: unit_code.to_string(),
@@ -46,7 +50,7 @@ impl RoleInfo {
             unit_name_en: unit
                 .map(|u| u.full_name_en())
                 .unwrap_or_else(|| unit_code.to_string()),
-            role: role.to_string(),
+            role,
         }
     }
 }
@@ -117,7 +121,7 @@ pub async fn current_session(lang: Option<String>) -> Result<Option<SessionInfo>
     let roles = u
         .roles
         .iter()
-        .map(|r| RoleInfo::new(&units, &r.unit_code, &r.role))
+        .map(|r| RoleInfo::new(&units, &r.unit_code, r.role))
         .collect();
     let idle = if u.staff {
         auth::STAFF_IDLE

@@ -3,6 +3,8 @@
 //! ward named in the request; the caller must hold a role there (another ward answers 404).
 
 use crate::api::AppError;
+#[cfg(feature = "ssr")]
+use crate::domain::field_error::FieldCode;
 use crate::domain::form::Answers;
 use crate::domain::workflow::{Dashboard, DossierLine, StaffAct, StaffDossier};
 #[cfg(feature = "ssr")]
@@ -47,7 +49,7 @@ pub async fn ward_console(req: ConsoleRequest) -> Result<Console, AppError> {
     let now = cx.state.clock.now();
     let queue = match req.queue.as_str() {
         "" => None,
-        s => Some(Queue::from_slug(s).ok_or_else(|| AppError::field("queue", "unknown"))?),
+        s => Some(Queue::from_slug(s).ok_or_else(|| AppError::field("queue", FieldCode::Unknown))?),
     };
     let all = db
         .unit_lines(&req.unit, &me.user_id)
@@ -136,7 +138,7 @@ pub struct ActRequest {
 pub async fn ward_act(req: ActRequest) -> Result<StaffDossier, AppError> {
     use crate::server::{console, ctx};
     let cx = ctx::request().await?;
-    let row = console::ward_dossier(&cx, &req.unit, &req.code, req.act.name()).await?;
+    let row = console::ward_dossier(&cx, &req.unit, &req.code, req.act.kind().as_str()).await?;
     let now = cx.state.clock.now();
     console::staff_act(&cx, &row, &req.act, now).await?;
     let me = cx.user()?;
@@ -189,7 +191,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
     let db = &cx.state.db;
     let key = format!("counter:{}:{}", req.unit, req.idempotency_key);
     if req.idempotency_key.len() < 8 || req.idempotency_key.len() > 64 {
-        return Err(AppError::field("idempotency_key", "format"));
+        return Err(AppError::field("idempotency_key", FieldCode::Format));
     }
     if let Some(code) = db.dossier_by_counter_key(&key).await.or_internal(&cx)? {
         return Ok(code);
@@ -205,7 +207,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
     };
     let name = match crate::domain::text::clean_line(&req.name, 200) {
         Ok(n) if n.is_empty() => {
-            errors.push(FieldError::new("name", "required"));
+            errors.push(FieldError::new("name", FieldCode::Required));
             n
         }
         Ok(n) => n,
@@ -218,7 +220,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
         .procedure_by_slug(&req.slug)
         .await
         .or_internal(&cx)?
-        .ok_or_else(|| AppError::field("slug", "unknown"))?;
+        .ok_or_else(|| AppError::field("slug", FieldCode::Unknown))?;
     // The consent: confirmed on the applicant's own phone for this very intake, or shown to
     // them to sign on the printed receipt.
     use crate::domain::intake::CounterConsent;
@@ -226,7 +228,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
     match &req.consent {
         CounterConsent::Signature { shown: true } => {}
         CounterConsent::Signature { shown: false } => {
-            errors.push(FieldError::new("consent", "consent_required"))
+            errors.push(FieldError::new("consent", FieldCode::ConsentRequired))
         }
         CounterConsent::Phone { token } => {
             let given = db
@@ -241,8 +243,8 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
                 });
             match given {
                 Some(c) if c.confirmed_at.is_some() => consent_by = c.confirmed_by,
-                Some(_) => errors.push(FieldError::new("consent", "consent_not_confirmed")),
-                None => errors.push(FieldError::new("consent", "consent_not_found")),
+                Some(_) => errors.push(FieldError::new("consent", FieldCode::ConsentNotConfirmed)),
+                None => errors.push(FieldError::new("consent", FieldCode::ConsentNotFound)),
             }
         }
     }
@@ -261,7 +263,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
                     copies: d.copies,
                 })
             }
-            _ => errors.push(FieldError::new(format!("papers.{i}"), "invalid")),
+            _ => errors.push(FieldError::new(format!("papers.{i}"), FieldCode::Invalid)),
         }
     }
     let units = db.units().await.or_internal(&cx)?;
@@ -330,7 +332,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
         Ok(done) => done,
         // The phone confirmation went to another dossier a moment ago.
         Err(crate::server::db::DbError::Taken(_)) => {
-            return Err(AppError::field("consent", "consent_not_found"));
+            return Err(AppError::field("consent", FieldCode::ConsentNotFound));
         }
         Err(e) => return Err(cx.internal(e)),
     };

@@ -1,6 +1,7 @@
 //! The procedure catalogue: the shapes of `data/procedures/*.json`, of what the catalogue
 //! server functions return, and the rules for a catalogue query.
 
+use crate::domain::field_error::FieldCode;
 use crate::domain::field_error::FieldError;
 use crate::domain::form::FormDef;
 use crate::domain::text;
@@ -432,7 +433,7 @@ impl CatalogQuery {
                 Some(s.to_string())
             }
             Some(_) => {
-                errors.push(FieldError::new("sector", "unknown_sector"));
+                errors.push(FieldError::new("sector", FieldCode::UnknownSector));
                 None
             }
         };
@@ -513,16 +514,16 @@ mod tests {
         );
         assert_eq!(q("").validate().unwrap().folded, "");
         let err = q(&"x".repeat(101)).validate().unwrap_err();
-        assert_eq!(err, vec![FieldError::new("q", "too_long")]);
+        assert_eq!(err, vec![FieldError::new("q", FieldCode::TooLong)]);
         let err = q("a\u{202E}b").validate().unwrap_err();
-        assert_eq!(err, vec![FieldError::new("q", "bidi_control")]);
+        assert_eq!(err, vec![FieldError::new("q", FieldCode::BidiControl)]);
         let bad_sector = CatalogQuery {
             sector: Some("'; drop".into()),
             ..Default::default()
         };
         assert_eq!(
             bad_sector.validate().unwrap_err(),
-            vec![FieldError::new("sector", "unknown_sector")]
+            vec![FieldError::new("sector", FieldCode::UnknownSector)]
         );
         let sector = CatalogQuery {
             sector: Some("ho-tich".into()),

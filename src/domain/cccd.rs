@@ -37,13 +37,14 @@ pub enum CccdError {
 
 impl CccdError {
     /// Stable code used in field errors.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> crate::domain::field_error::FieldCode {
+        use crate::domain::field_error::FieldCode;
         match self {
-            CccdError::Format => "cccd_format",
-            CccdError::UnknownPlace => "cccd_place",
-            CccdError::BirthYearMismatch => "cccd_birth_year",
-            CccdError::SexMismatch => "cccd_sex",
-            CccdError::FutureBirthYear => "cccd_future",
+            CccdError::Format => FieldCode::CccdFormat,
+            CccdError::UnknownPlace => FieldCode::CccdPlace,
+            CccdError::BirthYearMismatch => FieldCode::CccdBirthYear,
+            CccdError::SexMismatch => FieldCode::CccdSex,
+            CccdError::FutureBirthYear => FieldCode::CccdFuture,
         }
     }
 }

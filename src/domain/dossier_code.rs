@@ -30,10 +30,11 @@ pub enum DossierCodeError {
 
 impl DossierCodeError {
     /// Stable code used in field errors.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> crate::domain::field_error::FieldCode {
+        use crate::domain::field_error::FieldCode;
         match self {
-            DossierCodeError::Format => "dossier_code_format",
-            DossierCodeError::Date => "dossier_code_date",
+            DossierCodeError::Format => FieldCode::DossierCodeFormat,
+            DossierCodeError::Date => FieldCode::DossierCodeDate,
         }
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::domain::catalog::Bilingual;
 use crate::domain::cccd::{Cccd, Sex};
+use crate::domain::field_error::FieldCode;
 use crate::domain::field_error::FieldError;
 use crate::domain::money::Vnd;
 use crate::domain::text;
@@ -543,11 +544,14 @@ impl FormDef {
                     let a = a.and_then(Value::as_object);
                     for (k, v) in g {
                         if a.and_then(|a| a.get(k)) != Some(v) {
-                            out.push(FieldError::new(format!("{}.{k}", f.id), "from_identity"));
+                            out.push(FieldError::new(
+                                format!("{}.{k}", f.id),
+                                FieldCode::FromIdentity,
+                            ));
                         }
                     }
                 }
-                (g, a) if a != Some(g) => out.push(FieldError::new(&f.id, "from_identity")),
+                (g, a) if a != Some(g) => out.push(FieldError::new(&f.id, FieldCode::FromIdentity)),
                 _ => {}
             }
         }
@@ -810,9 +814,9 @@ pub fn check_documents(
             let n = files(&d.id);
             let path = format!("doc.{}", d.id);
             if d.required && n == 0 {
-                Some(FieldError::new(path, "required"))
+                Some(FieldError::new(path, FieldCode::Required))
             } else if n > d.max_files as usize {
-                Some(FieldError::new(path, "too_many_files"))
+                Some(FieldError::new(path, FieldCode::TooManyFiles))
             } else {
                 None
             }
@@ -841,7 +845,7 @@ fn text_of<'v>(v: Option<&'v Value>, path: &str, errors: &mut Vec<FieldError>) -
         None | Some(Value::Null) => Some(""),
         Some(Value::String(s)) => Some(s),
         Some(_) => {
-            errors.push(FieldError::new(path, "invalid"));
+            errors.push(FieldError::new(path, FieldCode::Invalid));
             None
         }
     }
@@ -863,18 +867,14 @@ fn clean_text(
         .ok()
 }
 
-fn parse_date(
-    s: &str,
-    rule: Option<DateRule>,
-    today: NaiveDate,
-) -> Result<NaiveDate, &'static str> {
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "date_format")?;
+fn parse_date(s: &str, rule: Option<DateRule>, today: NaiveDate) -> Result<NaiveDate, FieldCode> {
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| FieldCode::DateFormat)?;
     if s.len() != 10 || d.year() < 1900 {
-        return Err("date_format");
+        return Err(FieldCode::DateFormat);
     }
     match rule {
-        Some(DateRule::Past) if d > today => Err("date_future"),
-        Some(DateRule::Future) if d < today => Err("date_past"),
+        Some(DateRule::Past) if d > today => Err(FieldCode::DateFuture),
+        Some(DateRule::Future) if d < today => Err(FieldCode::DatePast),
         _ => Ok(d),
     }
 }
@@ -926,7 +926,7 @@ fn check_value(
     let before = errors.len();
     let required = |errors: &mut Vec<FieldError>| {
         if f.required {
-            errors.push(FieldError::new(path, "required"));
+            errors.push(FieldError::new(path, FieldCode::Required));
         }
     };
     let o = &f.opts;
@@ -954,14 +954,14 @@ fn check_value(
             match s.parse::<i64>() {
                 Ok(n) if s.len() <= 18 => {
                     if n < o.min.unwrap_or(i64::MIN) || n > o.max.unwrap_or(i64::MAX) {
-                        errors.push(FieldError::new(path, "out_of_range"));
+                        errors.push(FieldError::new(path, FieldCode::OutOfRange));
                         None
                     } else {
                         Some(n.to_string().into())
                     }
                 }
                 _ => {
-                    errors.push(FieldError::new(path, "not_a_number"));
+                    errors.push(FieldError::new(path, FieldCode::NotANumber));
                     None
                 }
             }
@@ -989,7 +989,7 @@ fn check_value(
             if o.options.iter().any(|c| c.value == s) {
                 Some(s.into())
             } else {
-                errors.push(FieldError::new(path, "invalid_choice"));
+                errors.push(FieldError::new(path, FieldCode::InvalidChoice));
                 None
             }
         }
@@ -1000,7 +1000,7 @@ fn check_value(
             }
             Some(Value::Bool(true)) => Some(true.into()),
             Some(_) => {
-                errors.push(FieldError::new(path, "invalid"));
+                errors.push(FieldError::new(path, FieldCode::Invalid));
                 None
             }
         },
@@ -1010,13 +1010,13 @@ fn check_value(
                 Some(Value::Array(a)) if a.len() <= o.options.len() => {
                     let strs: Option<Vec<&str>> = a.iter().map(|x| x.as_str()).collect();
                     let Some(strs) = strs else {
-                        errors.push(FieldError::new(path, "invalid"));
+                        errors.push(FieldError::new(path, FieldCode::Invalid));
                         return None;
                     };
                     strs
                 }
                 Some(_) => {
-                    errors.push(FieldError::new(path, "invalid"));
+                    errors.push(FieldError::new(path, FieldCode::Invalid));
                     return None;
                 }
             };
@@ -1024,7 +1024,7 @@ fn check_value(
                 .iter()
                 .any(|s| !o.options.iter().any(|c| c.value == *s))
             {
-                errors.push(FieldError::new(path, "invalid_choice"));
+                errors.push(FieldError::new(path, FieldCode::InvalidChoice));
                 return None;
             }
             if list.is_empty() {
@@ -1050,7 +1050,7 @@ fn check_value(
             match Cccd::parse(&d) {
                 Ok(c) if c.birth_year() <= ctx.today.year() => Some(c.as_str().to_string().into()),
                 Ok(_) => {
-                    errors.push(FieldError::new(path, "cccd_future"));
+                    errors.push(FieldError::new(path, FieldCode::CccdFuture));
                     None
                 }
                 Err(e) => {
@@ -1068,7 +1068,7 @@ fn check_value(
             match normalize_phone(s) {
                 Some(p) => Some(p.into()),
                 None => {
-                    errors.push(FieldError::new(path, "phone_format"));
+                    errors.push(FieldError::new(path, FieldCode::PhoneFormat));
                     None
                 }
             }
@@ -1082,7 +1082,7 @@ fn check_value(
             if is_email(s) {
                 Some(s.to_ascii_lowercase().into())
             } else {
-                errors.push(FieldError::new(path, "email_format"));
+                errors.push(FieldError::new(path, FieldCode::EmailFormat));
                 None
             }
         }
@@ -1095,7 +1095,7 @@ fn check_value(
             if s.len() <= 10 && (ctx.unit_exists)(s) {
                 Some(s.into())
             } else {
-                errors.push(FieldError::new(path, "unknown_unit"));
+                errors.push(FieldError::new(path, FieldCode::UnknownUnit));
                 None
             }
         }
@@ -1104,7 +1104,7 @@ fn check_value(
                 None | Some(Value::Null) => Map::new(),
                 Some(Value::Object(m)) => m.clone(),
                 Some(_) => {
-                    errors.push(FieldError::new(path, "invalid"));
+                    errors.push(FieldError::new(path, FieldCode::Invalid));
                     return None;
                 }
             };
@@ -1119,18 +1119,18 @@ fn check_value(
                 .and_then(|s| clean_text(s, STREET_MAX, false, &street_path, errors));
             let unit = match unit {
                 Some("") => {
-                    errors.push(FieldError::new(&unit_path, "required"));
+                    errors.push(FieldError::new(&unit_path, FieldCode::Required));
                     None
                 }
                 Some(u) if u.len() <= 10 && (ctx.unit_exists)(u) => Some(u.to_string()),
                 Some(_) => {
-                    errors.push(FieldError::new(&unit_path, "unknown_unit"));
+                    errors.push(FieldError::new(&unit_path, FieldCode::UnknownUnit));
                     None
                 }
                 None => None,
             };
             if street.as_deref() == Some("") {
-                errors.push(FieldError::new(&street_path, "required"));
+                errors.push(FieldError::new(&street_path, FieldCode::Required));
             }
             if errors.len() > before {
                 return None;
@@ -1146,11 +1146,11 @@ fn check_value(
                 None | Some(Value::Null) => &[],
                 Some(Value::Array(a)) if a.len() <= o.max_items.unwrap_or(0) as usize => a,
                 Some(Value::Array(_)) => {
-                    errors.push(FieldError::new(path, "too_many"));
+                    errors.push(FieldError::new(path, FieldCode::TooMany));
                     return None;
                 }
                 Some(_) => {
-                    errors.push(FieldError::new(path, "invalid"));
+                    errors.push(FieldError::new(path, FieldCode::Invalid));
                     return None;
                 }
             };
@@ -1159,9 +1159,9 @@ fn check_value(
                 errors.push(FieldError::new(
                     path,
                     if items.is_empty() {
-                        "required"
+                        FieldCode::Required
                     } else {
-                        "too_few"
+                        FieldCode::TooFew
                     },
                 ));
                 return None;
@@ -1169,7 +1169,7 @@ fn check_value(
             let mut clean = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 let Some(entry) = item.as_object() else {
-                    errors.push(FieldError::new(format!("{path}.{i}"), "invalid"));
+                    errors.push(FieldError::new(format!("{path}.{i}"), FieldCode::Invalid));
                     continue;
                 };
                 let mut out = Answers::new();
@@ -1203,13 +1203,13 @@ fn check_person(
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m.clone(),
         Some(_) => {
-            errors.push(FieldError::new(path, "invalid"));
+            errors.push(FieldError::new(path, FieldCode::Invalid));
             return None;
         }
     };
     if is_blank(Some(&Value::Object(obj.clone()))) {
         if f.required {
-            errors.push(FieldError::new(format!("{path}.name"), "required"));
+            errors.push(FieldError::new(format!("{path}.name"), FieldCode::Required));
         }
         return None;
     }
@@ -1217,11 +1217,11 @@ fn check_person(
     let name = text_of(obj.get("name"), &p("name"), errors)
         .and_then(|s| clean_text(s, NAME_MAX, false, &p("name"), errors));
     if name.as_deref() == Some("") {
-        errors.push(FieldError::new(p("name"), "required"));
+        errors.push(FieldError::new(p("name"), FieldCode::Required));
     }
     let birth = match text_of(obj.get("birth_date"), &p("birth_date"), errors).map(str::trim) {
         Some("") => {
-            errors.push(FieldError::new(p("birth_date"), "required"));
+            errors.push(FieldError::new(p("birth_date"), FieldCode::Required));
             None
         }
         Some(s) => match parse_date(s, Some(f.opts.dates.unwrap_or(DateRule::Past)), ctx.today) {
@@ -1237,11 +1237,11 @@ fn check_person(
         Some("male") => Some(Sex::Male),
         Some("female") => Some(Sex::Female),
         Some("") => {
-            errors.push(FieldError::new(p("sex"), "required"));
+            errors.push(FieldError::new(p("sex"), FieldCode::Required));
             None
         }
         Some(_) => {
-            errors.push(FieldError::new(p("sex"), "invalid_choice"));
+            errors.push(FieldError::new(p("sex"), FieldCode::InvalidChoice));
             None
         }
         None => None,
@@ -1251,7 +1251,7 @@ fn check_person(
     {
         Some(s) if s.is_empty() => {
             if f.opts.id_required {
-                errors.push(FieldError::new(p("id_number"), "required"));
+                errors.push(FieldError::new(p("id_number"), FieldCode::Required));
             }
             None
         }
@@ -1685,7 +1685,11 @@ mod tests {
             let mut a = good();
             a[key] = value;
             let errs = run(a).unwrap_err();
-            assert_eq!(errs, vec![FieldError::new(path, code)], "{key}");
+            assert_eq!(
+                errs,
+                vec![FieldError::new(path, FieldCode::parse(code))],
+                "{key}"
+            );
         }
     }
 
@@ -1695,7 +1699,7 @@ mod tests {
         a["nationality"] = json!("other");
         assert_eq!(
             run(a.clone()).unwrap_err(),
-            vec![FieldError::new("other_nationality", "required")]
+            vec![FieldError::new("other_nationality", FieldCode::Required)]
         );
         a["other_nationality"] = json!("Lào");
         assert_eq!(run(a).unwrap()["other_nationality"], "Lào");
@@ -1715,11 +1719,11 @@ mod tests {
         let a = a.as_object().unwrap().clone();
         assert_eq!(
             validate_section(&form, 0, &a, &ctx),
-            vec![FieldError::new("name", "required")]
+            vec![FieldError::new("name", FieldCode::Required)]
         );
         assert_eq!(
             validate_section(&form, 1, &a, &ctx),
-            vec![FieldError::new("phone", "phone_format")]
+            vec![FieldError::new("phone", FieldCode::PhoneFormat)]
         );
     }
 
@@ -1879,7 +1883,7 @@ mod tests {
             fields,
             [format!("{person}.birth_date"), format!("{person}.name")]
         );
-        assert!(errors.iter().all(|e| e.code == "from_identity"));
+        assert!(errors.iter().all(|e| e.code == FieldCode::FromIdentity));
         // Nothing given, nothing checked.
         assert!(form.check_identity(&answers, &Answers::new()).is_empty());
         assert!(Prefill::Me.locked() && !Prefill::Address.locked() && !Prefill::Phone.locked());
@@ -1920,13 +1924,13 @@ mod tests {
         let none = |_: &str| 0;
         assert_eq!(
             check_documents(&form, &a, &none),
-            vec![FieldError::new("doc.id_card", "required")],
+            vec![FieldError::new("doc.id_card", FieldCode::Required)],
             "the visa is not asked of a Vietnamese national"
         );
         let three = |s: &str| if s == "id_card" { 3 } else { 0 };
         assert_eq!(
             check_documents(&form, &a, &three),
-            vec![FieldError::new("doc.id_card", "too_many_files")]
+            vec![FieldError::new("doc.id_card", FieldCode::TooManyFiles)]
         );
         let mut foreign = a.clone();
         foreign.insert("nationality".into(), json!("other"));
@@ -1934,7 +1938,7 @@ mod tests {
         assert_eq!(check_documents(&form, &foreign, &one), vec![]);
         assert_eq!(
             check_documents(&form, &foreign, &|s: &str| usize::from(s == "id_card")),
-            vec![FieldError::new("doc.visa", "required")]
+            vec![FieldError::new("doc.visa", FieldCode::Required)]
         );
     }
 

@@ -17,12 +17,13 @@ pub enum TextError {
 
 impl TextError {
     /// Stable code used in [`crate::domain::field_error::FieldError`].
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> crate::domain::field_error::FieldCode {
+        use crate::domain::field_error::FieldCode;
         match self {
-            TextError::Empty => "required",
-            TextError::TooLong => "too_long",
-            TextError::ControlChar => "control_char",
-            TextError::BidiControl => "bidi_control",
+            TextError::Empty => FieldCode::Required,
+            TextError::TooLong => FieldCode::TooLong,
+            TextError::ControlChar => FieldCode::ControlChar,
+            TextError::BidiControl => FieldCode::BidiControl,
         }
     }
 }

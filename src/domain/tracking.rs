@@ -2,6 +2,7 @@
 //! submitter's ID number. Answers only what the receipt already shows.
 
 use crate::domain::dossier_code::DossierCode;
+use crate::domain::field_error::FieldCode;
 use crate::domain::field_error::FieldError;
 use crate::domain::status::DossierStatus;
 use chrono::{DateTime, Utc};
@@ -24,7 +25,7 @@ impl TrackQuery {
     pub fn validate(&self) -> Result<(DossierCode, String), Vec<FieldError>> {
         let mut errors = Vec::new();
         let code = if self.code.trim().is_empty() {
-            errors.push(FieldError::new("code", "required"));
+            errors.push(FieldError::new("code", FieldCode::Required));
             None
         } else {
             DossierCode::parse(&self.code)
@@ -33,9 +34,9 @@ impl TrackQuery {
         };
         let suffix: String = self.id_suffix.chars().filter(|c| *c != ' ').collect();
         if suffix.is_empty() {
-            errors.push(FieldError::new("id_suffix", "required"));
+            errors.push(FieldError::new("id_suffix", FieldCode::Required));
         } else if suffix.len() != ID_SUFFIX_DIGITS || !suffix.bytes().all(|b| b.is_ascii_digit()) {
-            errors.push(FieldError::new("id_suffix", "id_suffix_format"));
+            errors.push(FieldError::new("id_suffix", FieldCode::IdSuffixFormat));
         }
         match code {
             Some(code) if errors.is_empty() => Ok((code, suffix)),
@@ -79,7 +80,7 @@ mod tests {
         let codes = |r: Result<_, Vec<FieldError>>| {
             r.unwrap_err()
                 .into_iter()
-                .map(|e| (e.field, e.code))
+                .map(|e| (e.field, e.code.as_str().to_string()))
                 .collect::<Vec<_>>()
         };
         let s = |a: &str, b: &str| (a.to_string(), b.to_string());

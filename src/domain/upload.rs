@@ -113,16 +113,17 @@ pub enum Refusal {
 
 impl Refusal {
     /// Stable code.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> crate::domain::field_error::FieldCode {
+        use crate::domain::field_error::FieldCode;
         match self {
-            Refusal::Type => "file_type",
-            Refusal::Empty => "file_empty",
-            Refusal::TooBig => "file_too_big",
-            Refusal::Polyglot => "file_polyglot",
-            Refusal::ActiveContent => "file_active_content",
-            Refusal::Broken => "file_broken",
-            Refusal::Encrypted => "file_encrypted",
-            Refusal::Malware => "file_malware",
+            Refusal::Type => FieldCode::FileType,
+            Refusal::Empty => FieldCode::FileEmpty,
+            Refusal::TooBig => FieldCode::FileTooBig,
+            Refusal::Polyglot => FieldCode::FilePolyglot,
+            Refusal::ActiveContent => FieldCode::FileActiveContent,
+            Refusal::Broken => FieldCode::FileBroken,
+            Refusal::Encrypted => FieldCode::FileEncrypted,
+            Refusal::Malware => FieldCode::FileMalware,
         }
     }
 }

@@ -2,8 +2,10 @@
 //! one-stop console, the countdown a resident sees, and the notifications both receive.
 //! Pure rules, shared by the server (which enforces them) and the browser (which offers them).
 
+use crate::domain::field_error::FieldCode;
 use crate::domain::field_error::FieldError;
 use crate::domain::filing::DossierView;
+use crate::domain::staff::{Role, Stage};
 use crate::domain::status::{Actor, DossierStatus, TransitionError};
 use crate::domain::text::{clean_line, clean_multiline};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -115,47 +117,196 @@ pub enum StaffAct {
 }
 
 impl StaffAct {
-    /// Short name, for the audit log and the timeline.
-    pub fn name(&self) -> &'static str {
+    /// Which act this is.
+    pub fn kind(&self) -> ActKind {
         match self {
-            StaffAct::Claim => "claim",
-            StaffAct::Assign { .. } => "assign",
-            StaffAct::Accept => "accept",
-            StaffAct::Refuse { .. } => "refuse",
-            StaffAct::RequestSupplement { .. } => "request_supplement",
-            StaffAct::SupplementReceived => "supplement_received",
-            StaffAct::StartProcessing => "start_processing",
-            StaffAct::RequestPayment { .. } => "request_payment",
-            StaffAct::ConfirmPaid => "confirm_paid",
-            StaffAct::Forward { .. } => "forward",
-            StaffAct::Approve { .. } => "approve",
-            StaffAct::SendBack { .. } => "send_back",
-            StaffAct::Stop { .. } => "stop",
-            StaffAct::RefuseWithdrawal { .. } => "refuse_withdrawal",
-            StaffAct::MarkReturned => "mark_returned",
-            StaffAct::Apologise { .. } => "apologise",
+            StaffAct::Claim => ActKind::Claim,
+            StaffAct::Assign { .. } => ActKind::Assign,
+            StaffAct::Accept => ActKind::Accept,
+            StaffAct::Refuse { .. } => ActKind::Refuse,
+            StaffAct::RequestSupplement { .. } => ActKind::RequestSupplement,
+            StaffAct::SupplementReceived => ActKind::SupplementReceived,
+            StaffAct::StartProcessing => ActKind::StartProcessing,
+            StaffAct::RequestPayment { .. } => ActKind::RequestPayment,
+            StaffAct::ConfirmPaid => ActKind::ConfirmPaid,
+            StaffAct::Forward { .. } => ActKind::Forward,
+            StaffAct::Approve { .. } => ActKind::Approve,
+            StaffAct::SendBack { .. } => ActKind::SendBack,
+            StaffAct::Stop { .. } => ActKind::Stop,
+            StaffAct::RefuseWithdrawal { .. } => ActKind::RefuseWithdrawal,
+            StaffAct::MarkReturned => ActKind::MarkReturned,
+            StaffAct::Apologise { .. } => ActKind::Apologise,
+        }
+    }
+}
+
+/// The name of an act on a dossier, as the audit log, the timeline's notifications and the
+/// console's buttons know it. The serde name is the stored word (`request_supplement`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActKind {
+    /// [`StaffAct::Claim`].
+    Claim,
+    /// [`StaffAct::Assign`].
+    Assign,
+    /// [`StaffAct::Accept`].
+    Accept,
+    /// [`StaffAct::Refuse`].
+    Refuse,
+    /// [`StaffAct::RequestSupplement`].
+    RequestSupplement,
+    /// [`StaffAct::SupplementReceived`].
+    SupplementReceived,
+    /// [`StaffAct::StartProcessing`].
+    StartProcessing,
+    /// [`StaffAct::RequestPayment`].
+    RequestPayment,
+    /// [`StaffAct::ConfirmPaid`].
+    ConfirmPaid,
+    /// [`StaffAct::Forward`].
+    Forward,
+    /// [`StaffAct::Approve`].
+    Approve,
+    /// [`StaffAct::SendBack`].
+    SendBack,
+    /// [`StaffAct::Stop`].
+    Stop,
+    /// [`StaffAct::RefuseWithdrawal`].
+    RefuseWithdrawal,
+    /// [`StaffAct::MarkReturned`].
+    MarkReturned,
+    /// [`StaffAct::Apologise`].
+    Apologise,
+    /// [`ResidentAct::Withdraw`].
+    Withdraw,
+    /// [`ResidentAct::SendSupplement`].
+    Supplement,
+}
+
+impl ActKind {
+    /// Every act, the staff's in the console's order, then the resident's.
+    pub const ALL: [ActKind; 18] = [
+        ActKind::Claim,
+        ActKind::Assign,
+        ActKind::Accept,
+        ActKind::Refuse,
+        ActKind::RequestSupplement,
+        ActKind::SupplementReceived,
+        ActKind::StartProcessing,
+        ActKind::RequestPayment,
+        ActKind::ConfirmPaid,
+        ActKind::Forward,
+        ActKind::Approve,
+        ActKind::SendBack,
+        ActKind::Stop,
+        ActKind::RefuseWithdrawal,
+        ActKind::MarkReturned,
+        ActKind::Apologise,
+        ActKind::Withdraw,
+        ActKind::Supplement,
+    ];
+
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActKind::Claim => "claim",
+            ActKind::Assign => "assign",
+            ActKind::Accept => "accept",
+            ActKind::Refuse => "refuse",
+            ActKind::RequestSupplement => "request_supplement",
+            ActKind::SupplementReceived => "supplement_received",
+            ActKind::StartProcessing => "start_processing",
+            ActKind::RequestPayment => "request_payment",
+            ActKind::ConfirmPaid => "confirm_paid",
+            ActKind::Forward => "forward",
+            ActKind::Approve => "approve",
+            ActKind::SendBack => "send_back",
+            ActKind::Stop => "stop",
+            ActKind::RefuseWithdrawal => "refuse_withdrawal",
+            ActKind::MarkReturned => "mark_returned",
+            ActKind::Apologise => "apologise",
+            ActKind::Withdraw => "withdraw",
+            ActKind::Supplement => "supplement",
         }
     }
 
-    /// The acts a console offers, in order (for the browser's buttons).
-    pub const NAMES: [&'static str; 16] = [
-        "claim",
-        "assign",
-        "accept",
-        "refuse",
-        "request_supplement",
-        "supplement_received",
-        "start_processing",
-        "request_payment",
-        "confirm_paid",
-        "forward",
-        "approve",
-        "send_back",
-        "stop",
-        "refuse_withdrawal",
-        "mark_returned",
-        "apologise",
+    /// The act stored as `s`, if it is one.
+    pub fn parse(s: &str) -> Option<ActKind> {
+        ActKind::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The printable slip that goes with the act, offered once it is done.
+    pub fn slip(self) -> Option<SlipKind> {
+        match self {
+            ActKind::Accept => Some(SlipKind::Receipt),
+            ActKind::Refuse => Some(SlipKind::Refusal),
+            ActKind::RequestSupplement => Some(SlipKind::Supplement),
+            ActKind::Apologise => Some(SlipKind::Apology),
+            _ => None,
+        }
+    }
+}
+
+/// A printable slip of the one-stop counter. The serde name is the word the console lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SlipKind {
+    /// "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" — the receipt.
+    #[serde(rename = "tiep-nhan")]
+    Receipt,
+    /// "Phiếu từ chối tiếp nhận giải quyết hồ sơ" — refusal of intake, with the reason.
+    #[serde(rename = "tu-choi")]
+    Refusal,
+    /// "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ" — itemised supplement request.
+    #[serde(rename = "bo-sung")]
+    Supplement,
+    /// "Phiếu xin lỗi và hẹn lại ngày trả kết quả" — apology for lateness with a new appointment.
+    #[serde(rename = "xin-loi")]
+    Apology,
+}
+
+impl SlipKind {
+    /// Every slip, the receipt first.
+    pub const ALL: [SlipKind; 4] = [
+        SlipKind::Receipt,
+        SlipKind::Refusal,
+        SlipKind::Supplement,
+        SlipKind::Apology,
     ];
+
+    /// The slip's name, as a sentence.
+    pub fn title_vi(self) -> &'static str {
+        match self {
+            SlipKind::Receipt => "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+            SlipKind::Refusal => "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+            SlipKind::Supplement => "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+            SlipKind::Apology => "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+        }
+    }
+
+    /// The listed word ("tiep-nhan", "tu-choi", "bo-sung", "xin-loi").
+    pub fn slug(self) -> &'static str {
+        match self {
+            SlipKind::Receipt => "tiep-nhan",
+            SlipKind::Refusal => "tu-choi",
+            SlipKind::Supplement => "bo-sung",
+            SlipKind::Apology => "xin-loi",
+        }
+    }
+
+    /// The file name it downloads as, under the dossier's files.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            SlipKind::Receipt => "giay-tiep-nhan.pdf",
+            SlipKind::Refusal => "phieu-tu-choi.pdf",
+            SlipKind::Supplement => "phieu-bo-sung.pdf",
+            SlipKind::Apology => "phieu-xin-loi.pdf",
+        }
+    }
+
+    /// The slip downloaded as `name`, if `name` is one.
+    pub fn from_file(name: &str) -> Option<SlipKind> {
+        SlipKind::ALL.into_iter().find(|k| k.file_name() == name)
+    }
 }
 
 /// Where a dossier stands, as far as deciding an act goes.
@@ -163,8 +314,8 @@ impl StaffAct {
 pub struct WorkState {
     /// Status.
     pub status: DossierStatus,
-    /// `officer` or `leader`: whose desk a dossier in processing is on.
-    pub stage: String,
+    /// Whose desk a dossier in processing is on.
+    pub stage: Stage,
     /// Who has claimed it.
     pub assignee_id: Option<String>,
     /// An electronic result is attached.
@@ -181,7 +332,7 @@ pub struct Plan {
     /// The role the act is taken in.
     pub actor: Actor,
     /// New stage, if it changes.
-    pub stage: Option<&'static str>,
+    pub stage: Option<Stage>,
     /// Timeline note.
     pub note: Option<String>,
 }
@@ -200,9 +351,10 @@ pub enum ActError {
 fn reason(field: &str, s: &str, required: bool) -> Result<Option<String>, ActError> {
     match clean_multiline(s, REASON_MAX) {
         Err(e) => Err(ActError::Invalid(vec![FieldError::new(field, e.code())])),
-        Ok(r) if r.is_empty() && required => {
-            Err(ActError::Invalid(vec![FieldError::new(field, "required")]))
-        }
+        Ok(r) if r.is_empty() && required => Err(ActError::Invalid(vec![FieldError::new(
+            field,
+            FieldCode::Required,
+        )])),
         Ok(r) if r.is_empty() => Ok(None),
         Ok(r) => Ok(Some(r)),
     }
@@ -212,12 +364,14 @@ fn reason(field: &str, s: &str, required: bool) -> Result<Option<String>, ActErr
 pub fn clean_items(items: &[SupplementItem]) -> Result<Vec<SupplementItem>, ActError> {
     if items.is_empty() {
         return Err(ActError::Invalid(vec![FieldError::new(
-            "items", "required",
+            "items",
+            FieldCode::Required,
         )]));
     }
     if items.len() > SUPPLEMENT_ITEMS_MAX {
         return Err(ActError::Invalid(vec![FieldError::new(
-            "items", "too_many",
+            "items",
+            FieldCode::TooMany,
         )]));
     }
     let mut errors = Vec::new();
@@ -225,7 +379,10 @@ pub fn clean_items(items: &[SupplementItem]) -> Result<Vec<SupplementItem>, ActE
     for (i, it) in items.iter().enumerate() {
         let label = match clean_line(&it.label, 200) {
             Ok(l) if l.is_empty() => {
-                errors.push(FieldError::new(format!("items.{i}.label"), "required"));
+                errors.push(FieldError::new(
+                    format!("items.{i}.label"),
+                    FieldCode::Required,
+                ));
                 String::new()
             }
             Ok(l) => l,
@@ -240,7 +397,10 @@ pub fn clean_items(items: &[SupplementItem]) -> Result<Vec<SupplementItem>, ActE
         });
         let slot = it.slot.trim().to_string();
         if slot.len() > 64 || !slot.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            errors.push(FieldError::new(format!("items.{i}.slot"), "unknown_slot"));
+            errors.push(FieldError::new(
+                format!("items.{i}.slot"),
+                FieldCode::UnknownSlot,
+            ));
         }
         out.push(SupplementItem { slot, label, note });
     }
@@ -251,12 +411,13 @@ pub fn clean_items(items: &[SupplementItem]) -> Result<Vec<SupplementItem>, ActE
     }
 }
 
-/// Decides whether someone with `roles` (at this ward: `officer`, `leader`) may do `act` to a
-/// dossier in `state`, and what it does. The status rules come from the national list.
-pub fn plan(act: &StaffAct, state: &WorkState, roles: &[&str]) -> Result<Plan, ActError> {
+/// Decides whether someone with `roles` at the dossier's ward may do `act` to a dossier in
+/// `state`, and what it does to its status and stage. The status rules come from the national
+/// list.
+pub fn plan(act: &StaffAct, state: &WorkState, roles: &[Role]) -> Result<Plan, ActError> {
     use DossierStatus::*;
-    let officer = roles.contains(&"officer");
-    let leader = roles.contains(&"leader");
+    let officer = roles.contains(&Role::Officer);
+    let leader = roles.contains(&Role::Leader);
     let as_officer = || {
         if officer {
             Ok(Actor::Officer)
@@ -315,13 +476,14 @@ pub fn plan(act: &StaffAct, state: &WorkState, roles: &[&str]) -> Result<Plan, A
             }
             if user_id.is_empty() || user_id.len() > 64 {
                 return Err(ActError::Invalid(vec![FieldError::new(
-                    "user_id", "required",
+                    "user_id",
+                    FieldCode::Required,
                 )]));
             }
             if state.assignee_id.as_deref() == Some(user_id.as_str()) {
                 return Err(ActError::Invalid(vec![FieldError::new(
                     "user_id",
-                    "already_assigned",
+                    FieldCode::AlreadyAssigned,
                 )]));
             }
             Ok(Plan {
@@ -361,7 +523,7 @@ pub fn plan(act: &StaffAct, state: &WorkState, roles: &[&str]) -> Result<Plan, A
             if !(1_000..=1_000_000_000).contains(amount_vnd) {
                 return Err(ActError::Invalid(vec![FieldError::new(
                     "amount_vnd",
-                    "amount_range",
+                    FieldCode::AmountRange,
                 )]));
             }
             step(PaymentRequested, as_officer()?, reason("reason", r, true)?)
@@ -369,34 +531,34 @@ pub fn plan(act: &StaffAct, state: &WorkState, roles: &[&str]) -> Result<Plan, A
         StaffAct::ConfirmPaid => step(Processing, as_officer()?, None),
         StaffAct::Forward { note } => {
             let actor = as_officer()?;
-            if state.status != Processing || state.stage == "leader" {
+            if state.status != Processing || state.stage == Stage::Leader {
                 return Err(ActError::Conflict);
             }
             Ok(Plan {
                 to: None,
                 actor,
-                stage: Some("leader"),
+                stage: Some(Stage::Leader),
                 note: reason("note", note, false)?,
             })
         }
         StaffAct::Approve { note } => {
             let actor = as_leader()?;
-            if state.stage != "leader" {
+            if state.stage != Stage::Leader {
                 return Err(ActError::Conflict);
             }
             let mut p = step(Processed, actor, reason("note", note, false)?)?;
-            p.stage = Some("officer");
+            p.stage = Some(Stage::Officer);
             Ok(p)
         }
         StaffAct::SendBack { reason: r } => {
             let actor = as_leader()?;
-            if state.status != Processing || state.stage != "leader" {
+            if state.status != Processing || state.stage != Stage::Leader {
                 return Err(ActError::Conflict);
             }
             Ok(Plan {
                 to: None,
                 actor,
-                stage: Some("officer"),
+                stage: Some(Stage::Officer),
                 note: reason("reason", r, true)?,
             })
         }
@@ -418,7 +580,7 @@ pub fn plan(act: &StaffAct, state: &WorkState, roles: &[&str]) -> Result<Plan, A
             if state.status == Processed && !state.has_result {
                 return Err(ActError::Invalid(vec![FieldError::new(
                     "result",
-                    "result_missing",
+                    FieldCode::ResultMissing,
                 )]));
             }
             step(ResultReturned, actor, None)
@@ -430,7 +592,8 @@ pub fn plan(act: &StaffAct, state: &WorkState, roles: &[&str]) -> Result<Plan, A
             }
             if !state.overdue {
                 return Err(ActError::Invalid(vec![FieldError::new(
-                    "new_due", "not_late",
+                    "new_due",
+                    FieldCode::NotLate,
                 )]));
             }
             Ok(Plan {
@@ -490,8 +653,8 @@ pub struct AccessEntry {
     pub action: String,
 }
 
-/// A staff act or resident action that is possible now (for the buttons).
-pub type Allowed = Vec<String>;
+/// The acts possible now (for the buttons).
+pub type Allowed = Vec<ActKind>;
 
 /// A dossier as its owner sees it on "Hồ sơ của tôi": everything on the confirmation page plus
 /// the countdown, supplement request, results and who accessed it.
@@ -557,8 +720,8 @@ pub struct DossierLine {
     pub due_at: DateTime<Utc>,
     /// `''`, `due_soon` or `overdue`.
     pub deadline_flag: String,
-    /// Stage (`officer` / `leader`).
-    pub stage: String,
+    /// Whose desk it is on.
+    pub stage: Stage,
     /// Claimed by the caller (console only).
     pub mine: bool,
     /// Claimed by someone.
@@ -634,9 +797,9 @@ impl Queue {
                 matches!(
                     l.status,
                     Accepted | Processing | PaymentRequested | WithdrawalRequested
-                ) && l.stage != "leader"
+                ) && l.stage != Stage::Leader
             }
-            Queue::ToApprove => l.status == Processing && l.stage == "leader",
+            Queue::ToApprove => l.status == Processing && l.stage == Stage::Leader,
             Queue::Supplement => l.status == SupplementRequested,
             Queue::DueSoon => active && l.deadline_flag == "due_soon",
             Queue::Overdue => active && l.deadline_flag == "overdue",
@@ -680,8 +843,8 @@ pub struct StaffDossier {
     pub supplements: Vec<SupplementView>,
     /// Attachments, the result included, oldest first.
     pub files: Vec<DossierFile>,
-    /// Stage.
-    pub stage: String,
+    /// Whose desk it is on.
+    pub stage: Stage,
     /// Claimed by the caller.
     pub mine: bool,
     /// Claimed by someone.
@@ -692,8 +855,8 @@ pub struct StaffDossier {
     pub colleagues: Vec<Colleague>,
     /// The acts the caller may take now.
     pub allowed: Allowed,
-    /// Slips that can be printed: `tiep-nhan`, `tu-choi`, `bo-sung`, `xin-loi`.
-    pub slips: Vec<String>,
+    /// Slips that can be printed.
+    pub slips: Vec<SlipKind>,
 }
 
 /// A member of a ward's staff, as their colleagues see them.
@@ -703,8 +866,8 @@ pub struct Colleague {
     pub user_id: String,
     /// Name from the identity provider.
     pub name: String,
-    /// Roles at the ward (`officer`, `leader`).
-    pub roles: Vec<String>,
+    /// Roles at the ward.
+    pub roles: Vec<Role>,
 }
 
 /// One entry of the notification centre.
@@ -720,8 +883,8 @@ pub struct Notification {
     pub status: Option<DossierStatus>,
     /// Reason or note attached.
     pub note: Option<String>,
-    /// The act behind a status notification (`accept`, `apologise` …), if any.
-    pub act: Option<String>,
+    /// The act behind a status notification, if any.
+    pub act: Option<ActKind>,
     /// The dossier's ward (where staff open it in the console).
     pub unit: Option<String>,
     /// When.
@@ -732,12 +895,12 @@ pub struct Notification {
 
 /// Who may hand a dossier on: a leader always; an officer only a dossier nobody handles yet or
 /// one they handle themselves (taking over a colleague's work is the leader's call).
-pub fn may_assign(state: &WorkState, roles: &[&str], me: &str) -> bool {
-    roles.contains(&"leader") || state.assignee_id.as_deref().is_none_or(|a| a == me)
+pub fn may_assign(state: &WorkState, roles: &[Role], me: &str) -> bool {
+    roles.contains(&Role::Leader) || state.assignee_id.as_deref().is_none_or(|a| a == me)
 }
 
 /// The acts `roles` can take on a dossier in `state` (for the console's buttons).
-pub fn allowed_acts(state: &WorkState, roles: &[&str]) -> Allowed {
+pub fn allowed_acts(state: &WorkState, roles: &[Role]) -> Allowed {
     let samples = [
         StaffAct::Claim,
         StaffAct::Assign {
@@ -781,12 +944,12 @@ pub fn allowed_acts(state: &WorkState, roles: &[&str]) -> Allowed {
             // Result-missing is a reminder, not a reason to hide the button.
             match plan(a, state, roles) {
                 Ok(_) => true,
-                Err(ActError::Invalid(f)) => f.iter().any(|e| e.code == "result_missing"),
+                Err(ActError::Invalid(f)) => f.iter().any(|e| e.code == FieldCode::ResultMissing),
                 Err(_) => false,
             }
         })
         .filter(|a| !(matches!(a, StaffAct::Claim) && state.assignee_id.is_some()))
-        .map(|a| a.name().to_string())
+        .map(StaffAct::kind)
         .collect()
 }
 
@@ -798,7 +961,7 @@ mod tests {
     fn st(status: DossierStatus, stage: &str) -> WorkState {
         WorkState {
             status,
-            stage: stage.into(),
+            stage: Stage::parse(stage).unwrap(),
             assignee_id: None,
             has_result: false,
             overdue: false,
@@ -807,8 +970,8 @@ mod tests {
 
     #[test]
     fn officers_take_intake_and_leaders_approve() {
-        let o = ["officer"];
-        let l = ["leader"];
+        let o = [Role::Officer];
+        let l = [Role::Leader];
         assert_eq!(
             plan(&StaffAct::Accept, &st(Submitted, "officer"), &o)
                 .unwrap()
@@ -842,11 +1005,11 @@ mod tests {
 
     #[test]
     fn reasons_are_required_and_cleaned() {
-        let o = ["officer"];
+        let o = [Role::Officer];
         let refuse = |r: &str| StaffAct::Refuse { reason: r.into() };
         assert!(matches!(
             plan(&refuse("  "), &st(Submitted, "officer"), &o),
-            Err(ActError::Invalid(f)) if f[0].code == "required"
+            Err(ActError::Invalid(f)) if f[0].code == FieldCode::Required
         ));
         assert!(matches!(
             plan(&refuse("a\u{202e}b"), &st(Submitted, "officer"), &o),
@@ -875,7 +1038,7 @@ mod tests {
 
     #[test]
     fn returning_needs_a_result_and_apology_needs_lateness() {
-        let o = ["officer"];
+        let o = [Role::Officer];
         let mut s = st(Processed, "officer");
         assert!(matches!(
             plan(&StaffAct::MarkReturned, &s, &o),
@@ -902,44 +1065,58 @@ mod tests {
     #[test]
     fn allowed_acts_follow_the_plan() {
         let s = st(Submitted, "officer");
-        let a = allowed_acts(&s, &["officer"]);
-        assert!(a.contains(&"accept".to_string()));
-        assert!(a.contains(&"claim".to_string()));
-        assert!(!a.contains(&"approve".to_string()));
-        assert!(allowed_acts(&st(ResultReturned, "officer"), &["officer", "leader"]).is_empty());
-        let l = allowed_acts(&st(Processing, "leader"), &["leader"]);
-        assert!(l.contains(&"approve".to_string()) && l.contains(&"send_back".to_string()));
+        let a = allowed_acts(&s, &[Role::Officer]);
+        assert!(a.contains(&ActKind::Accept));
+        assert!(a.contains(&ActKind::Claim));
+        assert!(!a.contains(&ActKind::Approve));
+        assert!(
+            allowed_acts(
+                &st(ResultReturned, "officer"),
+                &[Role::Officer, Role::Leader]
+            )
+            .is_empty()
+        );
+        let l = allowed_acts(&st(Processing, "leader"), &[Role::Leader]);
+        assert!(l.contains(&ActKind::Approve) && l.contains(&ActKind::SendBack));
         assert!(allowed_acts(&s, &[]).is_empty());
-        assert!(a.contains(&"assign".to_string()));
+        assert!(a.contains(&ActKind::Assign));
     }
 
     #[test]
     fn assign_needs_a_role_a_live_dossier_and_a_new_person() {
         let assign = |id: &str| StaffAct::Assign { user_id: id.into() };
         let mut s = st(Processing, "officer");
-        assert!(plan(&assign("u2"), &s, &["leader"]).is_ok());
+        assert!(plan(&assign("u2"), &s, &[Role::Leader]).is_ok());
         assert_eq!(plan(&assign("u2"), &s, &[]), Err(ActError::Forbidden));
         s.assignee_id = Some("u2".into());
         assert!(matches!(
-            plan(&assign("u2"), &s, &["officer"]),
-            Err(ActError::Invalid(f)) if f[0].code == "already_assigned"
+            plan(&assign("u2"), &s, &[Role::Officer]),
+            Err(ActError::Invalid(f)) if f[0].code == FieldCode::AlreadyAssigned
         ));
         assert!(matches!(
-            plan(&assign(""), &s, &["officer"]),
-            Err(ActError::Invalid(f)) if f[0].code == "required"
+            plan(&assign(""), &s, &[Role::Officer]),
+            Err(ActError::Invalid(f)) if f[0].code == FieldCode::Required
         ));
         assert_eq!(
-            plan(&assign("u3"), &st(ResultReturned, "officer"), &["officer"]),
+            plan(
+                &assign("u3"),
+                &st(ResultReturned, "officer"),
+                &[Role::Officer]
+            ),
             Err(ActError::Conflict)
         );
         // An officer hands on only what is theirs or nobody's; a leader anything.
-        assert!(may_assign(&s, &["officer"], "u2"));
-        assert!(!may_assign(&s, &["officer"], "u3"));
-        assert!(may_assign(&s, &["leader"], "u3"));
-        assert!(may_assign(&st(Submitted, "officer"), &["officer"], "u3"));
+        assert!(may_assign(&s, &[Role::Officer], "u2"));
+        assert!(!may_assign(&s, &[Role::Officer], "u3"));
+        assert!(may_assign(&s, &[Role::Leader], "u3"));
+        assert!(may_assign(
+            &st(Submitted, "officer"),
+            &[Role::Officer],
+            "u3"
+        ));
         // Claim is offered only while nobody handles the dossier; assign always.
-        let a = allowed_acts(&s, &["officer"]);
-        assert!(!a.contains(&"claim".to_string()) && a.contains(&"assign".to_string()));
+        let a = allowed_acts(&s, &[Role::Officer]);
+        assert!(!a.contains(&ActKind::Claim) && a.contains(&ActKind::Assign));
     }
 
     #[test]
@@ -970,7 +1147,7 @@ mod tests {
             received_at: Utc::now(),
             due_at: Utc::now(),
             deadline_flag: String::new(),
-            stage: stage.into(),
+            stage: Stage::parse(stage).unwrap(),
             mine: false,
             claimed,
         };

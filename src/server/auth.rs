@@ -1031,9 +1031,11 @@ pub async fn session_layer(
                     health_seen_at: s.health_seen_at,
                     roles: roles
                         .into_iter()
-                        .map(|r| StaffRole {
-                            unit_code: r.unit_code,
-                            role: r.role,
+                        .filter_map(|r| {
+                            Some(StaffRole {
+                                role: crate::domain::staff::Role::parse(&r.role)?,
+                                unit_code: r.unit_code,
+                            })
                         })
                         .collect(),
                 }));

@@ -2,39 +2,41 @@
 //! with its countdown, supplement requests, files and access log, and carrying out an act.
 
 use crate::api::AppError;
+use crate::domain::act::{Case, Effect, decide_staff};
+use crate::domain::staff::Role;
 use crate::domain::status::DossierStatus;
 use crate::domain::workflow::{
-    ActError, Colleague, OwnDossier, StaffAct, StaffDossier, allowed_acts, clean_items, may_assign,
-    plan,
+    ActError, ActKind, Colleague, OwnDossier, SlipKind, StaffAct, StaffDossier, allowed_acts,
+    may_assign,
 };
 use crate::server::ctx::OrInternal;
 use crate::server::ctx::RequestCtx;
 use crate::server::db::Db;
+use crate::server::db::DbError;
 use crate::server::db::audit::AuditEvent;
-use crate::server::db::workflow::{
-    Change, ChangeError, NewSupplement, Sets, WorkRow, finished_on_time,
-};
+use crate::server::db::workflow::{ChangeError, WorkRow};
 use crate::server::policy::{Action, SessionUser};
 use chrono::{DateTime, Utc};
 
-/// The caller's roles at `unit` (`officer`, `leader`).
-pub fn roles_at<'a>(me: &'a SessionUser, unit: &str) -> Vec<&'a str> {
+/// The caller's roles at `unit`.
+pub fn roles_at(me: &SessionUser, unit: &str) -> Vec<Role> {
     me.roles
         .iter()
         .filter(|r| r.unit_code == unit)
-        .map(|r| r.role.as_str())
+        .map(|r| r.role)
         .collect()
 }
 
-/// The role to record for the caller at `unit` (leader if they are one).
+/// The role to record in the audit log for the caller at `unit`: `leader` for a leader only,
+/// `officer` for anyone who is an officer there, `staff` for someone without a role there.
 pub fn role_name(me: &SessionUser, unit: &str) -> &'static str {
     let roles = roles_at(me, unit);
-    if roles.contains(&"leader") && !roles.contains(&"officer") {
-        "leader"
+    if roles.contains(&Role::Leader) && !roles.contains(&Role::Officer) {
+        Role::Leader.as_str()
     } else if roles.is_empty() {
         "staff"
     } else {
-        "officer"
+        Role::Officer.as_str()
     }
 }
 
@@ -111,14 +113,18 @@ pub async fn staff_view(
         .await?
         .ok_or_else(|| crate::server::db::DbError::Decode("dossier vanished".into()))?;
     let supplements = db.supplements(&row.id).await?;
-    let countdown = row.countdown(&state.calendar, &Db::pauses(&supplements), now)?;
+    let countdown = row.countdown(
+        &state.calendar,
+        &crate::domain::act::pauses(&supplements),
+        now,
+    )?;
     let files = db.dossier_files(&row.id).await?;
     let has_result = files.iter().any(|f| f.slot == "result");
     let roles = roles_at(me, &row.unit_code);
     let state = row.work_state(has_result, now)?;
     let mut allowed = allowed_acts(&state, &roles);
     if !may_assign(&state, &roles, &me.user_id) {
-        allowed.retain(|a| a != "assign");
+        allowed.retain(|a| *a != ActKind::Assign);
     }
     let staff: Vec<Colleague> = db
         .unit_staff(&row.unit_code)
@@ -127,14 +133,14 @@ pub async fn staff_view(
         .map(|(user_id, name, roles)| Colleague {
             user_id,
             name,
-            roles,
+            roles: roles.iter().filter_map(|r| Role::parse(r)).collect(),
         })
         .collect();
     let assignee = row
         .assignee_id
         .as_deref()
         .and_then(|id| staff.iter().find(|c| c.user_id == id).cloned());
-    let colleagues = if allowed.iter().any(|a| a == "assign") {
+    let colleagues = if allowed.contains(&ActKind::Assign) {
         staff
             .into_iter()
             .filter(|c| row.assignee_id.as_deref() != Some(c.user_id.as_str()))
@@ -148,15 +154,15 @@ pub async fn staff_view(
         .or(db.owner_cccd(&row.id).await?)
         .unwrap_or_default();
     let status = row.status()?;
-    let mut slips = vec!["tiep-nhan".to_string()];
+    let mut slips = vec![SlipKind::Receipt];
     if status == DossierStatus::NotAccepted {
-        slips.push("tu-choi".into());
+        slips.push(SlipKind::Refusal);
     }
     if !supplements.is_empty() {
-        slips.push("bo-sung".into());
+        slips.push(SlipKind::Supplement);
     }
     if row.apology_due_at.is_some() {
-        slips.push("xin-loi".into());
+        slips.push(SlipKind::Apology);
     }
     Ok(StaffDossier {
         dossier,
@@ -164,7 +170,7 @@ pub async fn staff_view(
         countdown,
         supplements,
         files,
-        stage: row.stage.clone(),
+        stage: state.stage,
         mine: row.assignee_id.as_deref() == Some(me.user_id.as_str()),
         claimed: row.assignee_id.is_some(),
         assignee,
@@ -186,7 +192,11 @@ pub async fn own_view(
         return Ok(None);
     };
     let supplements = db.supplements(&row.id).await?;
-    let countdown = row.countdown(&state.calendar, &Db::pauses(&supplements), now)?;
+    let countdown = row.countdown(
+        &state.calendar,
+        &crate::domain::act::pauses(&supplements),
+        now,
+    )?;
     let documents: Vec<_> = db
         .dossier_files(&row.id)
         .await?
@@ -232,7 +242,8 @@ pub fn mask(cccd: &str) -> String {
         .collect()
 }
 
-fn act_error(e: ActError) -> AppError {
+/// The answer for an act the rules refused.
+pub fn act_error(e: ActError) -> AppError {
     match e {
         ActError::Conflict => AppError::Conflict,
         ActError::Forbidden => AppError::Forbidden,
@@ -240,121 +251,44 @@ fn act_error(e: ActError) -> AppError {
     }
 }
 
-/// Carries out a staff act on a ward's dossier: the plan decides, the change writes status,
-/// timeline, outbox and audit together.
-pub async fn staff_act(
+/// Reads what an act on `row` is decided on.
+pub async fn case_of(db: &Db, row: &WorkRow, now: DateTime<Utc>) -> Result<Case, DbError> {
+    let files = db.dossier_files(&row.id).await?;
+    let has_result = files.iter().any(|f| f.slot == "result");
+    Ok(Case {
+        code: row.code.clone(),
+        unit: row.unit_code.clone(),
+        state: row.work_state(has_result, now)?,
+        clock: row.clock(),
+        supplements: db.supplements(&row.id).await?,
+        resume: db.supplement_resume_status(&row.id).await?,
+        files,
+        slots: db
+            .procedure_of(&row.id)
+            .await?
+            .form
+            .documents
+            .into_iter()
+            .map(|d| d.id)
+            .collect(),
+        staff: db
+            .unit_staff(&row.unit_code)
+            .await?
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect(),
+    })
+}
+
+/// Writes an act's effect and wakes the notifier.
+pub async fn apply(
     cx: &RequestCtx,
     row: &WorkRow,
-    act: &StaffAct,
+    effect: &Effect,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let me = cx.user()?;
-    let db = &cx.state.db;
-    let has_result = db
-        .dossier_results(&row.id)
-        .await
-        .or_internal(cx)?
-        .into_iter()
-        .next()
-        .is_some();
-    let roles = roles_at(me, &row.unit_code);
-    let state = row.work_state(has_result, now).or_internal(cx)?;
-    let p = plan(act, &state, &roles).map_err(act_error)?;
-    let actor_role = match p.actor {
-        crate::domain::status::Actor::Leader => "leader",
-        _ => "officer",
-    };
-    let mut change = Change {
-        dossier: row,
-        to: p.to,
-        actor_role,
-        actor_id: Some(&me.user_id),
-        act: act.name(),
-        note: p.note.clone(),
-        said: None,
-        sets: Sets {
-            stage: p.stage,
-            ..Sets::default()
-        },
-        supplement: None,
-        complete_supplement: false,
-        now,
-    };
-    let calendar = &*cx.state.calendar;
-    let supplements = || async { db.supplements(&row.id).await.or_internal(cx) };
-    match act {
-        StaffAct::Claim => change.sets.assignee = Some(me.user_id.clone()),
-        StaffAct::Assign { user_id } => {
-            if !may_assign(&state, &roles, &me.user_id) {
-                return Err(AppError::Forbidden);
-            }
-            // Only someone who works at this ward, and is not disabled.
-            let staff = db.unit_staff(&row.unit_code).await.or_internal(cx)?;
-            if !staff.iter().any(|(id, _, _)| id == user_id) {
-                return Err(AppError::field("user_id", "not_ward_staff"));
-            }
-            change.sets.assignee = Some(user_id.clone());
-        }
-        StaffAct::Accept | StaffAct::StartProcessing if row.assignee_id.is_none() => {
-            change.sets.assignee = Some(me.user_id.clone());
-        }
-        StaffAct::RequestSupplement { items, .. } => {
-            let items = clean_items(items).map_err(act_error)?;
-            let procedure = db.procedure_of(&row.id).await.or_internal(cx)?;
-            // A file item must name one of the procedure's document slots.
-            for (i, it) in items.iter().enumerate() {
-                if !it.slot.is_empty() && !procedure.form.documents.iter().any(|d| d.id == it.slot)
-                {
-                    return Err(AppError::field(&format!("items.{i}.slot"), "unknown_slot"));
-                }
-            }
-            change.supplement = Some(NewSupplement {
-                resume: state.status,
-                items,
-                note: p.note.clone().unwrap_or_default(),
-            });
-        }
-        StaffAct::SupplementReceived => {
-            let resume = db
-                .supplement_resume_status(&row.id)
-                .await
-                .or_internal(cx)?
-                .ok_or(AppError::Conflict)?;
-            change.to = Some(
-                DossierStatus::SupplementRequested
-                    .transition(resume, crate::domain::status::Actor::Officer)
-                    .map_err(|_| AppError::Conflict)?,
-            );
-            change.complete_supplement = true;
-            change.sets.due_at = Some(resumed_due(row, calendar, &supplements().await?, now));
-        }
-        StaffAct::RequestPayment { amount_vnd, .. } => {
-            change.sets.payment_due_vnd = Some(*amount_vnd);
-        }
-        StaffAct::Approve { .. } => {
-            let on_time = finished_on_time(row, calendar, &Db::pauses(&supplements().await?), now);
-            change.sets.finished = Some((now, on_time));
-        }
-        StaffAct::Apologise { new_due, .. } => {
-            let local = crate::domain::calendar::to_local(now).date();
-            if *new_due <= local {
-                return Err(AppError::field("new_due", "date_not_future"));
-            }
-            let cal = calendar;
-            if !cal.is_working_day(*new_due) {
-                return Err(AppError::field("new_due", "not_working_day"));
-            }
-            let at = new_due
-                .and_hms_opt(16, 0, 0)
-                .map(crate::domain::calendar::from_local)
-                .ok_or_else(|| AppError::field("new_due", "date"))?;
-            change.sets.apology_due_at = Some(at);
-            change.sets.apology_reason = p.note.clone();
-            change.said = Some(crate::domain::filing::Said::NewDue { date: *new_due });
-        }
-        _ => {}
-    }
-    match db.change_dossier(&change).await {
+    match cx.state.db.apply(row, effect, Some(&me.user_id), now).await {
         Ok(()) => {
             cx.state.hub.kick();
             Ok(())
@@ -364,22 +298,18 @@ pub async fn staff_act(
     }
 }
 
-/// The appointment once the open supplement arrives at `now`: the pause is added.
-pub fn resumed_due(
+/// Carries out a staff act on a ward's dossier: the rules decide the whole effect, the
+/// database writes it.
+pub async fn staff_act(
+    cx: &RequestCtx,
     row: &WorkRow,
-    calendar: &crate::domain::calendar::Calendar,
-    supplements: &[crate::domain::workflow::SupplementView],
+    act: &StaffAct,
     now: DateTime<Utc>,
-) -> DateTime<Utc> {
-    let mut pauses = Db::pauses(supplements);
-    for p in pauses.iter_mut().filter(|p| p.until.is_none()) {
-        p.until = Some(crate::domain::calendar::to_local(now));
-    }
-    let d = calendar.deadline(
-        crate::domain::calendar::to_local(row.received_at),
-        u32::try_from(row.working_days).unwrap_or(1),
-        &pauses,
-        crate::domain::calendar::to_local(now),
-    );
-    crate::domain::calendar::from_local(d.due)
+) -> Result<(), AppError> {
+    let me = cx.user()?;
+    let case = case_of(&cx.state.db, row, now).await.or_internal(cx)?;
+    let roles = roles_at(me, &row.unit_code);
+    let effect = decide_staff(act, &case, &me.user_id, &roles, now, &cx.state.calendar)
+        .map_err(act_error)?;
+    apply(cx, row, &effect, now).await
 }

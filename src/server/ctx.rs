@@ -97,7 +97,9 @@ impl RequestCtx {
         })
         .await?;
         let me = self.user()?;
-        if !crate::server::console::roles_at(me, unit).contains(&"officer") {
+        if !crate::server::console::roles_at(me, unit)
+            .contains(&crate::domain::staff::Role::Officer)
+        {
             return Err(AppError::Forbidden);
         }
         Ok(me)

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod catalog;
 mod dossier_code;
+pub mod events;
 pub mod filing;
 pub mod health;
 pub mod identity;

@@ -29,7 +29,13 @@ pub async fn receipt(
     let Some(code) = file.strip_suffix(".pdf") else {
         return not_found();
     };
-    document(&state, &principal, code, RECEIPT).await
+    document(
+        &state,
+        &principal,
+        code,
+        crate::domain::workflow::SlipKind::Receipt.file_name(),
+    )
+    .await
 }
 
 /// `GET /files/dossiers/{code}/{file}`: a document of a dossier — the receipt
@@ -43,8 +49,6 @@ pub async fn dossier_file(
 ) -> Response {
     document(&state, &principal, &code, &file).await
 }
-
-const RECEIPT: &str = "giay-tiep-nhan.pdf";
 
 fn not_found() -> Response {
     plain(StatusCode::NOT_FOUND, "Không tìm thấy hồ sơ.")
@@ -106,16 +110,11 @@ async fn document(state: &AppState, principal: &Principal, code: &str, file: &st
         }
         Err(e) => return internal(&e),
     };
-    let response = match file {
-        RECEIPT => receipt_pdf(state, &row).await,
-        _ => match file
-            .strip_prefix("phieu-")
-            .and_then(|f| f.strip_suffix(".pdf"))
-            .and_then(crate::server::slips::SlipKind::from_slug)
-        {
-            Some(kind) => slip_pdf(state, &row, kind).await,
-            None => stored_file(state, &row, file, staff).await,
-        },
+    use crate::domain::workflow::SlipKind;
+    let response = match SlipKind::from_file(file) {
+        Some(SlipKind::Receipt) => receipt_pdf(state, &row).await,
+        Some(kind) => slip_pdf(state, &row, kind).await,
+        None => stored_file(state, &row, file, staff).await,
     };
     if staff && response.status() == StatusCode::OK {
         let detail = Some(file.chars().take(40).collect());
@@ -227,6 +226,7 @@ async fn slip_pdf(
         Err(r) => return r,
     };
     let (reason, items, new_due) = match kind {
+        SlipKind::Receipt => return receipt_pdf(state, row).await,
         SlipKind::Refusal => match db.latest_note(&row.id, 3).await {
             Ok(Some(n)) => (n, Vec::new(), None),
             Ok(None) => return not_found(),

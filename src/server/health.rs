@@ -3,6 +3,7 @@
 
 use crate::api::AppError;
 use crate::api::health::*;
+use crate::domain::field_error::FieldCode;
 use crate::server::ctx::OrInternal;
 use crate::server::ctx::{self, RequestCtx};
 use crate::server::db::health::NewHealthAccess;
@@ -293,7 +294,7 @@ pub async fn consent(req: ConsentRequest) -> Result<ConsentInfo, AppError> {
             })
             .await?;
             if version != CONSENT_VERSION {
-                return Err(AppError::field("version", "outdated"));
+                return Err(AppError::field("version", FieldCode::Outdated));
             }
             cx.state
                 .db
@@ -422,7 +423,7 @@ pub async fn attach(
     let cx = &h.cx;
     let db = &cx.state.db;
     let user = &h.user.id;
-    let refuse = |code: &str| slot_refusal(&req.slot, code);
+    let refuse = |code: FieldCode| slot_refusal(&req.slot, code);
     let reference = format!("DocumentReference/{}", req.document);
     // The same document asked for again (a double tap, a second tab): the file already there.
     if let Some(up) = db
@@ -436,7 +437,7 @@ pub async fn attach(
     let (draft, slot) = open_slot(cx, user, &req.draft_id, &req.slot).await?;
     // Only the birth certificate can come from the health record so far.
     if slot.from_health.as_deref() != Some(BIRTH_CERTIFICATE) {
-        return Err(refuse("not_from_health"));
+        return Err(refuse(FieldCode::NotFromHealth));
     }
     crate::server::rate_limit::check(&cx.state, crate::server::rate_limit::UPLOADS_PER_USER, user)
         .await?;
@@ -717,20 +718,21 @@ pub async fn share_create(h: &HealthCx, req: ShareRequest) -> Result<ShareCreate
     let mut fields = Vec::new();
     if !SHARE_SCOPES.contains(&req.scope.as_str()) {
         fields.push(crate::domain::field_error::FieldError::new(
-            "scope", "invalid",
+            "scope",
+            FieldCode::Invalid,
         ));
     }
     if req.expires_in_secs < config.health_share_min_secs || req.expires_in_secs > SHARE_MAX_SECS {
         fields.push(crate::domain::field_error::FieldError::new(
             "expires_in_secs",
-            "out_of_range",
+            FieldCode::OutOfRange,
         ));
     }
     let passcode = req.passcode.trim();
     if passcode.chars().count() < 6 || passcode.chars().count() > 64 {
         fields.push(crate::domain::field_error::FieldError::new(
             "passcode",
-            "too_short",
+            FieldCode::TooShort,
         ));
     }
     let label: String = req
@@ -741,7 +743,8 @@ pub async fn share_create(h: &HealthCx, req: ShareRequest) -> Result<ShareCreate
         .collect();
     if label.chars().count() > 80 {
         fields.push(crate::domain::field_error::FieldError::new(
-            "label", "too_long",
+            "label",
+            FieldCode::TooLong,
         ));
     }
     if !fields.is_empty() {

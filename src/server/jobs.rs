@@ -28,7 +28,7 @@ pub async fn flag_deadlines(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Resu
     let mut changed = 0;
     for row in db.running_dossiers().await? {
         let pauses = if row.supplement_count > 0 {
-            Db::pauses(&db.supplements(&row.id).await?)
+            crate::domain::act::pauses(&db.supplements(&row.id).await?)
         } else {
             Vec::new()
         };

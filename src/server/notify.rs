@@ -5,7 +5,7 @@
 //! instance is told at once.
 
 use crate::domain::status::DossierStatus;
-use crate::domain::workflow::Notification;
+use crate::domain::workflow::{ActKind, Notification};
 use crate::server::AppState;
 use crate::server::db::Db;
 use crate::server::db::notify::MailOutcome;
@@ -69,41 +69,39 @@ pub fn mail_text(
     p: &serde_json::Value,
     lang: crate::ui::i18n::Lang,
 ) -> Option<(String, String)> {
+    use crate::domain::outbox::{Message, Topic};
     use crate::ui::i18n::{fill, status_name};
     let t = lang.messages();
-    let code = p["code"].as_str()?;
-    let status = p["status"]
-        .as_i64()
-        .and_then(|s| u8::try_from(s).ok())
-        .and_then(DossierStatus::from_code);
+    let Message { topic, payload: p } = Message::parse(topic, p)?;
+    let code = p.code.as_str();
+    let status = p.status();
     let origin = origin.trim_end_matches('/');
-    let link = match (topic, p["unit"].as_str()) {
+    let link = match (topic, p.unit.as_deref()) {
         // Staff open an assigned dossier in their console.
-        ("dossier.assigned" | "payment.refund_due", Some(unit)) => {
+        (Topic::Assigned | Topic::RefundDue, Some(unit)) => {
             format!("{origin}{}", crate::ui::routes::staff_dossier(unit, code))
         }
         _ => format!("{origin}/ho-so/{code}"),
     };
-    let note = p["note"]
-        .as_str()
+    let note = p
+        .note
+        .as_deref()
         .map(|n| format!("\n{}\n", fill(t.mail_note, "note", n)))
         .unwrap_or_default();
     let (subject, lead) = match (topic, status) {
-        ("dossier.submitted", _) => (t.mail_submitted_subject, t.mail_submitted),
-        ("payment.confirmed", _) => (t.mail_paid_subject, t.mail_paid),
-        ("payment.duplicate", _) => (t.mail_duplicate_subject, t.mail_duplicate),
-        ("payment.refund_due", _) => (t.mail_refund_due_subject, t.mail_refund_due),
-        ("dossier.status", Some(DossierStatus::SupplementRequested)) => {
+        (Topic::Submitted, _) => (t.mail_submitted_subject, t.mail_submitted),
+        (Topic::PaymentConfirmed, _) => (t.mail_paid_subject, t.mail_paid),
+        (Topic::PaymentDuplicate, _) => (t.mail_duplicate_subject, t.mail_duplicate),
+        (Topic::RefundDue, _) => (t.mail_refund_due_subject, t.mail_refund_due),
+        (Topic::Status, Some(DossierStatus::SupplementRequested)) => {
             (t.mail_supplement_subject, t.mail_supplement)
         }
-        ("dossier.status", Some(_)) if p["from"] != p["status"] => {
-            (t.mail_status_subject, t.mail_status)
-        }
-        ("dossier.assigned", _) => (t.mail_assigned_subject, t.mail_assigned),
-        ("dossier.status", _) if p["act"] == "apologise" => {
+        (Topic::Status, Some(_)) if p.status_moved() => (t.mail_status_subject, t.mail_status),
+        (Topic::Assigned, _) => (t.mail_assigned_subject, t.mail_assigned),
+        (Topic::Status, _) if p.act == Some(ActKind::Apologise) => {
             (t.mail_apology_subject, t.mail_apology)
         }
-        _ => return None,
+        (Topic::Status | Topic::Deadline, _) => return None,
     };
     let status = status.map(|s| status_name(lang, s)).unwrap_or_default();
     let words = |s: &str| fill(&fill(s, "status", status), "code", code);

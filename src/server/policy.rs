@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 pub struct StaffRole {
     /// Unit code.
     pub unit_code: String,
-    /// `officer` or `leader`.
-    pub role: String,
+    /// The role.
+    pub role: crate::domain::staff::Role,
 }
 
 /// A signed-in person, as the session says.
@@ -216,7 +216,7 @@ mod tests {
                 .iter()
                 .map(|u| StaffRole {
                     unit_code: u.to_string(),
-                    role: "officer".into(),
+                    role: crate::domain::staff::Role::Officer,
                 })
                 .collect(),
         }))

@@ -10,44 +10,11 @@ use crate::domain::filing::DossierView;
 use crate::server::pdf::{MARGIN, RIGHT_C, WIDTH, Writer};
 use chrono::{DateTime, Utc};
 
-/// Which companion slip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum SlipKind {
-    /// "Phiếu từ chối tiếp nhận giải quyết hồ sơ" — refusal of intake, with the reason.
-    Refusal,
-    /// "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ" — itemised supplement request.
-    Supplement,
-    /// "Phiếu xin lỗi và hẹn lại ngày trả kết quả" — apology for lateness with a new appointment.
-    Apology,
-}
+pub use crate::domain::workflow::SlipKind;
 
-impl SlipKind {
-    /// All kinds, in the order of the national forms.
-    pub const ALL: [SlipKind; 3] = [SlipKind::Supplement, SlipKind::Refusal, SlipKind::Apology];
-
-    /// The slip's name, as a sentence.
-    pub fn title_vi(self) -> &'static str {
-        match self {
-            SlipKind::Refusal => "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
-            SlipKind::Supplement => "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
-            SlipKind::Apology => "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
-        }
-    }
-
-    /// URL segment: "tu-choi", "bo-sung", "xin-loi".
-    pub fn slug(self) -> &'static str {
-        match self {
-            SlipKind::Refusal => "tu-choi",
-            SlipKind::Supplement => "bo-sung",
-            SlipKind::Apology => "xin-loi",
-        }
-    }
-
-    /// The kind whose [`slug`](Self::slug) is `s`.
-    pub fn from_slug(s: &str) -> Option<Self> {
-        SlipKind::ALL.into_iter().find(|k| k.slug() == s)
-    }
-}
+/// The companion slips, in the order of the national forms (the receipt is drawn by
+/// [`crate::server::receipt`]).
+pub const COMPANIONS: [SlipKind; 3] = [SlipKind::Supplement, SlipKind::Refusal, SlipKind::Apology];
 
 /// What a companion slip needs.
 pub struct Slip<'a> {
@@ -78,6 +45,7 @@ pub fn slip_pdf(s: &Slip) -> Result<Vec<u8>, String> {
     let d = s.dossier;
     let reason = s.reason.trim();
     match s.kind {
+        SlipKind::Receipt => return Err("the receipt is drawn by receipt.rs".into()),
         SlipKind::Supplement if s.items.is_empty() => {
             return Err("a supplement request lists at least one item".into());
         }
@@ -107,6 +75,8 @@ pub fn slip_pdf(s: &Slip) -> Result<Vec<u8>, String> {
 
     let unit = &d.unit_name;
     match s.kind {
+        // Refused above.
+        SlipKind::Receipt => {}
         SlipKind::Refusal => {
             text(
                 &mut w,
@@ -293,14 +263,14 @@ mod tests {
 
     #[test]
     fn kinds_have_titles_and_slugs() {
-        for k in SlipKind::ALL {
-            assert_eq!(SlipKind::from_slug(k.slug()), Some(k));
+        for k in COMPANIONS {
+            assert_eq!(SlipKind::from_file(k.file_name()), Some(k));
             assert_eq!(crate::domain::text::nfc(k.title_vi()), k.title_vi());
         }
         assert_eq!(SlipKind::Refusal.slug(), "tu-choi");
         assert_eq!(SlipKind::Supplement.slug(), "bo-sung");
         assert_eq!(SlipKind::Apology.slug(), "xin-loi");
-        assert_eq!(SlipKind::from_slug("bo-sung "), None);
+        assert_eq!(SlipKind::from_file("phieu-bo-sung.pdf "), None);
     }
 
     #[test]

@@ -255,7 +255,7 @@ fn json(status: StatusCode, body: serde_json::Value) -> Response {
     r
 }
 
-fn refused(code: &str) -> Response {
+fn refused(code: crate::domain::field_error::FieldCode) -> Response {
     json(
         StatusCode::UNPROCESSABLE_ENTITY,
         serde_json::json!({ "error": code }),
@@ -434,7 +434,10 @@ async fn slot_rules(state: &AppState, user_id: &str, upload_id: &str) -> Option<
 }
 
 /// A refusal of a file for document slot `slot`, shown under that document.
-pub fn slot_refusal(slot: &str, code: &str) -> crate::api::AppError {
+pub fn slot_refusal(
+    slot: &str,
+    code: crate::domain::field_error::FieldCode,
+) -> crate::api::AppError {
     crate::api::AppError::Validation {
         fields: vec![crate::domain::field_error::FieldError::new(
             format!("doc.{slot}"),
@@ -475,7 +478,7 @@ pub async fn open_slot(
         .documents
         .into_iter()
         .find(|d| d.id == slot)
-        .ok_or_else(|| slot_refusal(slot, "unknown_slot"))?;
+        .ok_or_else(|| slot_refusal(slot, crate::domain::field_error::FieldCode::UnknownSlot))?;
     let already = db
         .draft_uploads(user_id, &draft.id)
         .await
@@ -484,7 +487,10 @@ pub async fn open_slot(
         .filter(|u| u.slot == document.id)
         .count();
     if already >= document.max_files as usize {
-        return Err(slot_refusal(slot, "too_many_files"));
+        return Err(slot_refusal(
+            slot,
+            crate::domain::field_error::FieldCode::TooManyFiles,
+        ));
     }
     Ok((draft, document))
 }
@@ -636,7 +642,7 @@ pub async fn finish_interrupted(state: &AppState) -> usize {
         match finish(state, &user_id, &id, kind).await {
             Ok(()) => finished += 1,
             Err(Unfinished::Refused(refusal)) => {
-                tracing::info!(upload = %id, refusal = refusal.code(), "interrupted upload refused")
+                tracing::info!(upload = %id, refusal = %refusal.code(), "interrupted upload refused")
             }
             // Logged where the scanner was asked.
             Err(Unfinished::ScanPending) => {}

@@ -104,7 +104,7 @@ pub fn sentence(t: &Messages, lang: Lang, n: &Notification) -> String {
         ("payment.confirmed", _) => fill(t.notif_paid, "code", code),
         ("payment.duplicate", _) => fill(t.notif_duplicate, "code", code),
         ("payment.refund_due", _) => fill(t.notif_refund_due, "code", code),
-        ("dossier.status", _) if n.act.as_deref() == Some("apologise") => {
+        ("dossier.status", _) if n.act == Some(crate::domain::workflow::ActKind::Apologise) => {
             fill(t.notif_apology, "code", code)
         }
         ("dossier.deadline", _) if note == Some("overdue") => fill(t.notif_overdue, "code", code),

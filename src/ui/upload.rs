@@ -13,7 +13,7 @@ pub const MAX_PHOTO_SIDE: f64 = 2200.0;
 #[derive(Debug, Clone, PartialEq)]
 pub enum SendError {
     /// Refused, with the code the server gave.
-    Refused(String),
+    Refused(crate::domain::field_error::FieldCode),
     /// Gave up after repeated connection failures.
     Network,
 }
@@ -128,7 +128,7 @@ impl InFlight {
                 let code = match result {
                     Ok(v) => return arrived.update(|u| u.push(v)),
                     Err(SendError::Refused(code)) => code,
-                    Err(SendError::Network) => "upload_network".into(),
+                    Err(SendError::Network) => crate::domain::field_error::FieldCode::UploadNetwork,
                 };
                 errors.update(|e| e.push(crate::domain::field_error::FieldError::new(field, code)));
             });
@@ -268,7 +268,7 @@ mod browser {
         id: &str,
         offset: f64,
         piece: &web_sys::Blob,
-    ) -> Result<UploadView, Result<UploadView, Option<String>>> {
+    ) -> Result<UploadView, Result<UploadView, Option<crate::domain::field_error::FieldCode>>> {
         let init = web_sys::RequestInit::new();
         init.set_method("PUT");
         init.set_body(piece);
@@ -300,8 +300,12 @@ mod browser {
             _ => {
                 let code = serde_json::from_str::<serde_json::Value>(&text)
                     .ok()
-                    .and_then(|v| v["error"].as_str().map(str::to_owned))
-                    .unwrap_or_else(|| "file_type".into());
+                    .and_then(|v| {
+                        v["error"]
+                            .as_str()
+                            .map(crate::domain::field_error::FieldCode::parse)
+                    })
+                    .unwrap_or(crate::domain::field_error::FieldCode::FileType);
                 Err(Err(Some(code)))
             }
         }
@@ -376,11 +380,13 @@ mod browser {
             AppError::Validation { fields } => SendError::Refused(
                 fields
                     .first()
-                    .map(|f| f.code.clone())
-                    .unwrap_or_else(|| "invalid".into()),
+                    .map(|f| f.code)
+                    .unwrap_or(crate::domain::field_error::FieldCode::Invalid),
             ),
             // The dossier or draft moved on meanwhile (e.g. the request was withdrawn).
-            AppError::Conflict => SendError::Refused("conflict".into()),
+            AppError::Conflict => {
+                SendError::Refused(crate::domain::field_error::FieldCode::Conflict)
+            }
             _ => SendError::Network,
         })?;
         on_start(view.clone());

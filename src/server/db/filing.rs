@@ -3,12 +3,15 @@
 //! Every query is scoped to the owner (`user_id`): another person's draft or dossier is
 //! indistinguishable from one that does not exist.
 
+use super::events::Event;
 use super::{Db, DbError, DbTx, with_db, with_tx};
+use crate::domain::filing::Said;
 use crate::domain::filing::{
     Channel, DossierView, Draft, DraftSummary, PaymentView, Saved, TimelineEvent, draft_expiry,
 };
 use crate::domain::form::Answers;
-use crate::domain::status::DossierStatus;
+use crate::domain::outbox::Message;
+use crate::domain::status::{Actor, DossierStatus};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::types::Json;
 
@@ -354,33 +357,26 @@ impl Db {
             .execute(&mut **t)
             .await?;
         });
-        with_tx!(tx, t => {
-            sqlx::query(
-                "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, said) \
-                 VALUES ($1, $2, $3, 1, $4, $5, $6)",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(&id)
-            .bind(d.received_at)
-            .bind(if d.counter.is_some() { "officer" } else { "resident" })
-            .bind(d.counter.as_ref().map(|c| &c.officer_id).or(d.user_id.as_ref()))
-            .bind(d.counter.as_ref().map(|_| Json(crate::domain::filing::Said::CounterIntake)))
-            .execute(&mut **t)
+        let (actor, actor_id, said) = match &d.counter {
+            Some(c) => (
+                Actor::Officer,
+                Some(&c.officer_id),
+                Some(Said::CounterIntake),
+            ),
+            None => (Actor::Resident, d.user_id.as_ref(), None),
+        };
+        tx.append_event(&Event {
+            dossier_id: &id,
+            at: d.received_at,
+            status: DossierStatus::Submitted,
+            actor,
+            actor_id: actor_id.map(String::as_str),
+            note: None,
+            said: said.as_ref(),
+        })
+        .await?;
+        tx.enqueue(&id, &Message::submitted(&code, &d.unit_code), d.received_at)
             .await?;
-        });
-        let payload = serde_json::json!({ "code": code, "status": 1, "unit": d.unit_code });
-        with_tx!(tx, t => {
-            sqlx::query(
-                "INSERT INTO outbox (id, topic, dossier_id, payload, created_at) \
-                 VALUES ($1, 'dossier.submitted', $2, $3, $4)",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(&id)
-            .bind(Json(&payload))
-            .bind(d.received_at)
-            .execute(&mut **t)
-            .await?;
-        });
         if let Some(c) = &d.counter {
             with_tx!(tx, t => {
                 sqlx::query(
@@ -413,7 +409,7 @@ impl Db {
             }
             tx.audit(&super::audit::AuditEvent {
                 actor: Some(c.officer_id.clone()),
-                actor_role: "officer".into(),
+                actor_role: Actor::Officer.as_str().into(),
                 actor_unit: Some(d.unit_code.clone()),
                 action: "counter_intake".into(),
                 object: Some(id.clone()),

@@ -3,9 +3,9 @@
 //! delivered exactly once even with several server instances and restarts in between.
 
 use super::{Db, DbError, with_db, with_tx};
-use crate::domain::status::DossierStatus;
 use crate::domain::workflow::Notification;
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use sqlx::types::Json;
 
 /// An e-mail waiting to be sent.
@@ -99,7 +99,11 @@ impl Db {
                          JOIN dossiers d ON d.unit_code = r.unit_code WHERE d.id = $1 AND u.id = $2 AND NOT u.disabled",
                     )
                     .bind(d)
-                    .bind(payload.0["assignee"].as_str().unwrap_or_default())
+                    .bind(
+                        crate::domain::outbox::Payload::deserialize(&payload.0)
+                            .ok()
+                            .and_then(|p| p.assignee),
+                    )
                     .fetch_all(&mut **t)
                     .await?
                 }),
@@ -402,19 +406,14 @@ fn notification(
     at: DateTime<Utc>,
     read_at: Option<DateTime<Utc>>,
 ) -> Notification {
+    let p = crate::domain::outbox::Payload::deserialize(p).unwrap_or_default();
     Notification {
         seq,
-        code: p["code"].as_str().unwrap_or_default().to_string(),
-        status: p["status"]
-            .as_i64()
-            .and_then(|s| u8::try_from(s).ok())
-            .and_then(DossierStatus::from_code),
-        note: p["note"]
-            .as_str()
-            .or_else(|| p["flag"].as_str())
-            .map(str::to_owned),
-        act: p["act"].as_str().map(str::to_owned),
-        unit: p["unit"].as_str().map(str::to_owned),
+        status: p.status(),
+        note: p.note.or(p.flag),
+        act: p.act,
+        unit: p.unit,
+        code: p.code,
         topic,
         at,
         read: read_at.is_some(),

@@ -1,6 +1,9 @@
 //! Fee payments of dossiers.
 
+use super::events::Event;
 use super::{Db, DbError, with_db, with_tx};
+use crate::domain::outbox::Message;
+use crate::domain::status::{Actor, DossierStatus};
 use chrono::{DateTime, Utc};
 
 /// A payment attempt.
@@ -49,26 +52,6 @@ pub enum Settled {
 
 /// `(status, amount, provider transaction, settled at)` of an attempt.
 pub type PaymentRow = (String, i64, Option<String>, Option<DateTime<Utc>>);
-
-async fn insert_outbox(
-    tx: &mut super::DbTx,
-    topic: &str,
-    dossier_id: &str,
-    payload: &serde_json::Value,
-    at: DateTime<Utc>,
-) -> Result<(), DbError> {
-    with_tx!(*tx, t => {
-        sqlx::query("INSERT INTO outbox (id, topic, dossier_id, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(topic)
-            .bind(dossier_id)
-            .bind(sqlx::types::Json(payload))
-            .bind(at)
-            .execute(&mut **t)
-            .await?;
-    });
-    Ok(())
-}
 
 impl Db {
     /// A payment by its order reference.
@@ -247,20 +230,11 @@ impl Db {
         });
         if outcome == Settled::Duplicate {
             // The resident and the ward's staff are told; the dossier itself does not move.
-            let payload = serde_json::json!({
-                "payment": p.id, "amount_vnd": p.amount_vnd, "code": code, "txn": s.provider_txn_no,
-            });
-            insert_outbox(&mut tx, "payment.duplicate", &p.dossier_id, &payload, s.at).await?;
-            let mut for_ward = payload;
-            for_ward["unit"] = serde_json::json!(unit);
-            insert_outbox(
-                &mut tx,
-                "payment.refund_due",
-                &p.dossier_id,
-                &for_ward,
-                s.at,
-            )
-            .await?;
+            let txn = s.provider_txn_no;
+            let owner = Message::duplicate(&code, &p.id, p.amount_vnd, txn, None);
+            tx.enqueue(&p.dossier_id, &owner, s.at).await?;
+            let ward = Message::duplicate(&code, &p.id, p.amount_vnd, txn, Some(&unit));
+            tx.enqueue(&p.dossier_id, &ward, s.at).await?;
             tx.commit().await?;
             return Ok(outcome);
         }
@@ -278,24 +252,27 @@ impl Db {
             amount_vnd: p.amount_vnd,
             txn: s.provider_txn_no.to_string(),
         };
-        with_tx!(tx, t => {
-            sqlx::query(
-                "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, said) \
-                 SELECT $1, id, $2, status, 'system', NULL, $3 FROM dossiers WHERE id = $4",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(s.at)
-            .bind(sqlx::types::Json(&said))
-            .bind(&p.dossier_id)
-            .execute(&mut **t)
-            .await?;
+        let status: i64 = with_tx!(tx, t => {
+            sqlx::query_scalar("SELECT status FROM dossiers WHERE id = $1")
+                .bind(&p.dossier_id)
+                .fetch_one(&mut **t)
+                .await?
         });
-        let payload = if resumed {
-            serde_json::json!({ "payment": p.id, "amount_vnd": p.amount_vnd, "code": code, "status": 4, "from": 6 })
-        } else {
-            serde_json::json!({ "payment": p.id, "amount_vnd": p.amount_vnd, "code": code })
-        };
-        insert_outbox(&mut tx, "payment.confirmed", &p.dossier_id, &payload, s.at).await?;
+        tx.append_event(&Event {
+            dossier_id: &p.dossier_id,
+            at: s.at,
+            status: u8::try_from(status)
+                .ok()
+                .and_then(DossierStatus::from_code)
+                .ok_or_else(|| DbError::Decode(format!("status {status}")))?,
+            actor: Actor::System,
+            actor_id: None,
+            note: None,
+            said: Some(&said),
+        })
+        .await?;
+        let m = Message::paid(&code, &p.id, p.amount_vnd, resumed);
+        tx.enqueue(&p.dossier_id, &m, s.at).await?;
         tx.commit().await?;
         Ok(outcome)
     }

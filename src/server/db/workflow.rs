@@ -2,11 +2,16 @@
 //! audit row in one transaction), supplement requests, queues, the deadline flags, and what a
 //! resident may see of who accessed their dossier.
 
+use super::events::Event;
 use super::{Db, DbError, with_db, with_tx};
-use crate::domain::calendar::{Calendar, Pause, from_local, is_on_time, to_local};
+use crate::domain::act::{DossierClock, Effect, SupplementChange};
+use crate::domain::calendar::{Calendar, Pause, from_local, to_local};
+use crate::domain::outbox::Message;
+use crate::domain::staff::Stage;
+use crate::domain::status::Actor;
 use crate::domain::status::DossierStatus;
 use crate::domain::workflow::{
-    AccessEntry, Countdown, DossierLine, SupplementItem, SupplementView, WorkState,
+    AccessEntry, ActKind, Countdown, DossierLine, SupplementItem, SupplementView, WorkState,
 };
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -69,11 +74,21 @@ impl WorkRow {
     pub fn work_state(&self, has_result: bool, now: DateTime<Utc>) -> Result<WorkState, DbError> {
         Ok(WorkState {
             status: self.status()?,
-            stage: self.stage.clone(),
+            stage: Stage::parse(&self.stage)
+                .ok_or_else(|| DbError::Decode(format!("stage {}", self.stage)))?,
             assignee_id: self.assignee_id.clone(),
             has_result,
             overdue: self.deadline_flag == "overdue" || self.due_at < now,
         })
+    }
+
+    /// The processing clock.
+    pub fn clock(&self) -> DossierClock {
+        DossierClock {
+            received_at: self.received_at,
+            working_days: u32::try_from(self.working_days).unwrap_or(1),
+            supplement_count: u32::try_from(self.supplement_count).unwrap_or(u32::MAX),
+        }
     }
 
     /// The countdown as of `now`, supplement pauses excluded.
@@ -105,64 +120,6 @@ impl WorkRow {
             on_time: self.on_time,
         })
     }
-}
-
-/// A supplement request to record with a status change.
-#[derive(Debug, Clone)]
-pub struct NewSupplement {
-    /// Status the dossier returns to when the supplement arrives.
-    pub resume: DossierStatus,
-    /// Items.
-    pub items: Vec<SupplementItem>,
-    /// Note.
-    pub note: String,
-}
-
-/// Column changes that go with a status change (none: unchanged).
-#[derive(Debug, Clone, Default)]
-pub struct Sets {
-    /// Stage.
-    pub stage: Option<&'static str>,
-    /// Claim for this user.
-    pub assignee: Option<String>,
-    /// New appointment (after a supplement).
-    pub due_at: Option<DateTime<Utc>>,
-    /// Finished at, and whether on time.
-    pub finished: Option<(DateTime<Utc>, bool)>,
-    /// Apology date.
-    pub apology_due_at: Option<DateTime<Utc>>,
-    /// Apology reason.
-    pub apology_reason: Option<String>,
-    /// Fee requested.
-    pub payment_due_vnd: Option<i64>,
-}
-
-/// One change to a dossier: the status (or not), the timeline entry, the outbox message and
-/// the audit row, all in one transaction.
-#[derive(Debug, Clone)]
-pub struct Change<'a> {
-    /// The dossier.
-    pub dossier: &'a WorkRow,
-    /// New status (none: stays).
-    pub to: Option<DossierStatus>,
-    /// `resident`, `officer`, `leader`, `system`.
-    pub actor_role: &'a str,
-    /// Who.
-    pub actor_id: Option<&'a str>,
-    /// What (`accept`, `withdraw` …).
-    pub act: &'a str,
-    /// Timeline note (reason), as the person acting wrote it.
-    pub note: Option<String>,
-    /// What the portal says of the step (worded in each reader's language).
-    pub said: Option<crate::domain::filing::Said>,
-    /// Column changes.
-    pub sets: Sets,
-    /// A supplement request opened by this change.
-    pub supplement: Option<NewSupplement>,
-    /// The open supplement request is completed by this change.
-    pub complete_supplement: bool,
-    /// When.
-    pub now: DateTime<Utc>,
 }
 
 /// Why a change did not happen.
@@ -270,28 +227,28 @@ impl Db {
             .and_then(DossierStatus::from_code))
     }
 
-    /// Pauses of the clock, in local time.
-    pub fn pauses(supplements: &[SupplementView]) -> Vec<Pause> {
-        supplements
-            .iter()
-            .map(|s| Pause {
-                from: to_local(s.requested_at),
-                until: s.completed_at.map(to_local),
-            })
-            .collect()
-    }
-
-    /// Makes one change. Fails with `Conflict` if the dossier's status moved meanwhile.
-    pub async fn change_dossier(&self, c: &Change<'_>) -> Result<(), ChangeError> {
-        let d = c.dossier;
-        let from = d.status;
-        let to = c.to.map(|s| i64::from(s.code())).unwrap_or(from);
+    /// Writes an act's effect on dossier `d` by `actor_id`: the columns, the supplement
+    /// request, the timeline step, the outbox message and the audit row, in one transaction.
+    /// Fails with `Conflict` if the dossier's status or stage moved since `d` was read.
+    pub async fn apply(
+        &self,
+        d: &WorkRow,
+        e: &Effect,
+        actor_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ChangeError> {
+        let (from, to) = (i64::from(e.from.code()), i64::from(e.to.code()));
+        let sets = &e.sets;
         let mut tx = self.begin_write().await?;
-        let (finished_at, on_time) = match c.sets.finished {
+        let (finished_at, on_time) = match sets.finished {
             Some((at, ok)) => (Some(at), Some(ok)),
             None => (None, None),
         };
-        let supplement_add = i64::from(c.supplement.is_some());
+        let (apology_at, apology_reason) = match &sets.apology {
+            Some((at, reason)) => (Some(*at), Some(reason.as_str())),
+            None => (None, None),
+        };
+        let opens = matches!(e.supplement, Some(SupplementChange::Open { .. }));
         let changed = with_tx!(tx, t => {
             sqlx::query(
                 "UPDATE dossiers SET status = $1, updated_at = $2, stage = COALESCE($3, stage), \
@@ -302,19 +259,19 @@ impl Db {
                  WHERE id = $11 AND status = $12 AND stage = $13",
             )
             .bind(to)
-            .bind(c.now)
-            .bind(c.sets.stage)
-            .bind(&c.sets.assignee)
-            .bind(c.sets.due_at)
+            .bind(now)
+            .bind(sets.stage.map(Stage::as_str))
+            .bind(&sets.assignee)
+            .bind(sets.due_at)
             .bind(finished_at)
             .bind(on_time)
-            .bind(c.sets.apology_due_at)
-            .bind(c.sets.payment_due_vnd)
-            .bind(supplement_add)
+            .bind(apology_at)
+            .bind(sets.payment_due_vnd)
+            .bind(i64::from(opens))
             .bind(&d.id)
             .bind(from)
             .bind(&d.stage)
-            .bind(&c.sets.apology_reason)
+            .bind(apology_reason)
             .execute(&mut **t)
             .await?
             .rows_affected()
@@ -323,109 +280,68 @@ impl Db {
             tx.rollback().await?;
             return Err(ChangeError::Conflict);
         }
-        if let Some(s) = &c.supplement {
-            with_tx!(tx, t => {
+        match &e.supplement {
+            Some(SupplementChange::Open {
+                resume,
+                items,
+                note,
+            }) => with_tx!(tx, t => {
                 sqlx::query(
                     "INSERT INTO supplements (id, dossier_id, requested_at, requested_by, resume_status, items, note) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(uuid::Uuid::now_v7().to_string())
                 .bind(&d.id)
-                .bind(c.now)
-                .bind(c.actor_id)
-                .bind(i64::from(s.resume.code()))
-                .bind(Json(&s.items))
-                .bind(&s.note)
+                .bind(now)
+                .bind(actor_id)
+                .bind(i64::from(resume.code()))
+                .bind(Json(items))
+                .bind(note)
                 .execute(&mut **t)
                 .await?;
-            });
-        }
-        if c.complete_supplement {
-            let done = with_tx!(tx, t => {
-                sqlx::query(
-                    "UPDATE supplements SET completed_at = $1 WHERE dossier_id = $2 AND completed_at IS NULL",
-                )
-                .bind(c.now)
-                .bind(&d.id)
-                .execute(&mut **t)
-                .await?
-                .rows_affected()
-            });
-            if done != 1 {
-                tx.rollback().await?;
-                return Err(ChangeError::Conflict);
+            }),
+            Some(SupplementChange::Complete) => {
+                let done = with_tx!(tx, t => {
+                    sqlx::query(
+                        "UPDATE supplements SET completed_at = $1 WHERE dossier_id = $2 AND completed_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(&d.id)
+                    .execute(&mut **t)
+                    .await?
+                    .rows_affected()
+                });
+                if done != 1 {
+                    tx.rollback().await?;
+                    return Err(ChangeError::Conflict);
+                }
             }
+            None => {}
         }
-        // Who handles a dossier inside the ward is not a step of the dossier: the audit log
-        // keeps it, the timeline the resident reads does not.
-        if !matches!(c.act, "claim" | "assign") {
-            with_tx!(tx, t => {
-                sqlx::query(
-                    "INSERT INTO dossier_events (id, dossier_id, at, status, actor_role, actor_id, note, said) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(&d.id)
-                .bind(c.now)
-                .bind(to)
-                .bind(c.actor_role)
-                .bind(c.actor_id)
-                .bind(&c.note)
-                .bind(c.said.as_ref().map(sqlx::types::Json))
-                .execute(&mut **t)
-                .await?;
-            });
+        if let Some(step) = &e.timeline {
+            tx.append_event(&Event {
+                dossier_id: &d.id,
+                at: now,
+                status: e.to,
+                actor: e.actor,
+                actor_id,
+                note: step.note.as_deref(),
+                said: step.said.as_ref(),
+            })
+            .await?;
         }
-        // Claims are the ward's business; an assignment tells the colleague; everything else
-        // reaches the resident.
-        let message = match (c.act, &c.sets.assignee) {
-            ("claim", _) => None,
-            ("assign", Some(who)) => Some((
-                "dossier.assigned",
-                serde_json::json!({
-                    "code": d.code,
-                    "status": to,
-                    "act": c.act,
-                    "unit": d.unit_code,
-                    "assignee": who,
-                }),
-            )),
-            _ => Some((
-                "dossier.status",
-                serde_json::json!({
-                    "code": d.code,
-                    "status": to,
-                    "from": from,
-                    "act": c.act,
-                    "note": c.note,
-                    "unit": d.unit_code,
-                }),
-            )),
-        };
-        if let Some((topic, payload)) = message {
-            with_tx!(tx, t => {
-                sqlx::query(
-                    "INSERT INTO outbox (id, topic, dossier_id, payload, created_at) \
-                     VALUES ($1, $5, $2, $3, $4)",
-                )
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(&d.id)
-                .bind(Json(&payload))
-                .bind(c.now)
-                .bind(topic)
-                .execute(&mut **t)
-                .await?;
-            });
+        if let Some(m) = &e.message {
+            tx.enqueue(&d.id, m, now).await?;
         }
         tx.audit(&super::audit::AuditEvent {
-            actor: c.actor_id.map(str::to_owned),
-            actor_role: c.actor_role.into(),
-            actor_unit: (c.actor_role != "resident").then(|| d.unit_code.clone()),
-            action: format!("dossier_{}", c.act),
+            actor: actor_id.map(str::to_owned),
+            actor_role: e.actor.as_str().into(),
+            actor_unit: (e.actor != Actor::Resident).then(|| d.unit_code.clone()),
+            action: format!("dossier_{}", e.act.as_str()),
             object: Some(d.id.clone()),
             outcome: "ok",
-            detail: Some(match (c.act, &c.sets.assignee) {
-                ("assign", Some(who)) => format!("{from}->{to} assignee={who}"),
+            detail: Some(match (e.act, &sets.assignee) {
+                (ActKind::Assign, Some(who)) => format!("{from}->{to} assignee={who}"),
                 _ => format!("{from}->{to}"),
             }),
         })
@@ -492,7 +408,8 @@ impl Db {
                         received_at,
                         due_at,
                         deadline_flag: flag,
-                        stage,
+                        stage: Stage::parse(&stage)
+                            .ok_or_else(|| DbError::Decode(format!("stage {stage}")))?,
                         mine: me.is_some() && assignee.as_deref() == me,
                         claimed: assignee.is_some(),
                     })
@@ -673,21 +590,8 @@ impl Db {
                 .rows_affected()
         });
         if changed == 1 && !flag.is_empty() {
-            let payload = serde_json::json!({
-                "code": d.code, "flag": flag, "unit": d.unit_code, "status": d.status,
-            });
-            with_tx!(tx, t => {
-                sqlx::query(
-                    "INSERT INTO outbox (id, topic, dossier_id, payload, created_at) \
-                     VALUES ($1, 'dossier.deadline', $2, $3, $4)",
-                )
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(&d.id)
-                .bind(Json(&payload))
-                .bind(now)
-                .execute(&mut **t)
-                .await?;
-            });
+            let m = Message::deadline(&d.code, &d.unit_code, d.status()?, flag);
+            tx.enqueue(&d.id, &m, now).await?;
         }
         tx.commit().await?;
         Ok(changed == 1)
@@ -705,27 +609,6 @@ pub fn deadline_flag(countdown: &Countdown) -> &'static str {
     } else {
         ""
     }
-}
-
-/// Whether a dossier finishing at `finished` is on time (supplement time excluded; more than
-/// one supplement request is late).
-pub fn finished_on_time(
-    row: &WorkRow,
-    calendar: &Calendar,
-    pauses: &[Pause],
-    finished: DateTime<Utc>,
-) -> bool {
-    let d = calendar.deadline(
-        to_local(row.received_at),
-        u32::try_from(row.working_days).unwrap_or(1),
-        pauses,
-        to_local(finished),
-    );
-    is_on_time(
-        to_local(finished),
-        d.due,
-        u32::try_from(row.supplement_count).unwrap_or(u32::MAX),
-    )
 }
 
 /// `phuong:Ba Đình` → `Phường Ba Đình`.
@@ -822,9 +705,9 @@ mod tests {
     fn two_supplement_requests_are_late_even_when_early() {
         let cal = calendar();
         let r = row(local(2026, 11, 23, 9, 0), 5, 4, 2);
-        assert!(!finished_on_time(&r, &cal, &[], local(2026, 11, 23, 10, 0)));
+        assert!(!r.clock().on_time(&cal, &[], local(2026, 11, 23, 10, 0)));
         let r = row(local(2026, 11, 23, 9, 0), 5, 4, 1);
-        assert!(finished_on_time(&r, &cal, &[], local(2026, 11, 23, 10, 0)));
+        assert!(r.clock().on_time(&cal, &[], local(2026, 11, 23, 10, 0)));
     }
 
     proptest! {
@@ -847,9 +730,9 @@ mod tests {
                 to_local(due),
                 cal.add_working_minutes(to_local(received), days * 480 + skipped)
             );
-            prop_assert!(finished_on_time(&r, &cal, &pauses, due));
+            prop_assert!(r.clock().on_time(&cal, &pauses, due));
             let later = from_local(cal.add_working_minutes(to_local(due), 1));
-            prop_assert!(!finished_on_time(&r, &cal, &pauses, later));
+            prop_assert!(!r.clock().on_time(&cal, &pauses, later));
         }
     }
 }

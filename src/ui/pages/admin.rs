@@ -122,7 +122,7 @@ pub fn AdminPage() -> impl IntoView {
                                             </p>
                                             <ul class="plain">
                                                 {m.roles.into_iter().map(|r| {
-                                                    let leader = r.role == "leader";
+                                                    let leader = r.role == crate::domain::staff::Role::Leader;
                                                     let name = i18n.lang().pick(&r.unit_name, &r.unit_name_en).to_string();
                                                     view! { <li>{name} " — " {move || if leader { t().role_leader } else { t().role_officer }}</li> }
                                                 }).collect_view()}

@@ -4,9 +4,11 @@
 
 use crate::api::AppError;
 use crate::api::staff::{ActRequest, ward_act};
+use crate::domain::field_error::FieldCode;
 use crate::domain::field_error::FieldError;
 use crate::domain::form::FormDef;
-use crate::domain::workflow::{StaffAct, SupplementItem};
+use crate::domain::staff::Role;
+use crate::domain::workflow::{ActKind, StaffAct, SupplementItem};
 use crate::ui::focus::focus_id;
 use crate::ui::i18n::{Messages, fill, use_i18n};
 use crate::ui::pages::console_dossier::{DossierCx, Notice};
@@ -14,25 +16,25 @@ use crate::ui::pages::filing::tr;
 use leptos::prelude::*;
 
 /// An act's button text.
-pub(crate) fn act_label(t: &'static Messages, act: &str) -> &'static str {
+pub(crate) fn act_label(t: &'static Messages, act: ActKind) -> &'static str {
     match act {
-        "claim" => t.act_claim,
-        "assign" => t.act_assign,
-        "accept" => t.act_accept,
-        "refuse" => t.act_refuse,
-        "request_supplement" => t.act_request_supplement,
-        "supplement_received" => t.act_supplement_received,
-        "start_processing" => t.act_start_processing,
-        "request_payment" => t.act_request_payment,
-        "confirm_paid" => t.act_confirm_paid,
-        "forward" => t.act_forward,
-        "approve" => t.act_approve,
-        "send_back" => t.act_send_back,
-        "stop" => t.act_stop,
-        "refuse_withdrawal" => t.act_refuse_withdrawal,
-        "mark_returned" => t.act_mark_returned,
-        "apologise" => t.act_apologise,
-        _ => t.act_unknown,
+        ActKind::Claim => t.act_claim,
+        ActKind::Assign => t.act_assign,
+        ActKind::Accept => t.act_accept,
+        ActKind::Refuse => t.act_refuse,
+        ActKind::RequestSupplement => t.act_request_supplement,
+        ActKind::SupplementReceived => t.act_supplement_received,
+        ActKind::StartProcessing => t.act_start_processing,
+        ActKind::RequestPayment => t.act_request_payment,
+        ActKind::ConfirmPaid => t.act_confirm_paid,
+        ActKind::Forward => t.act_forward,
+        ActKind::Approve => t.act_approve,
+        ActKind::SendBack => t.act_send_back,
+        ActKind::Stop => t.act_stop,
+        ActKind::RefuseWithdrawal => t.act_refuse_withdrawal,
+        ActKind::MarkReturned => t.act_mark_returned,
+        ActKind::Apologise => t.act_apologise,
+        ActKind::Withdraw | ActKind::Supplement => t.act_unknown,
     }
 }
 
@@ -49,17 +51,6 @@ pub(crate) fn act_field_id(field: &str) -> String {
         _ => "actions-title",
     }
     .to_string()
-}
-
-/// The slip an act calls for, offered once it is done.
-fn slip_for(act: &str) -> Option<&'static str> {
-    match act {
-        "accept" => Some("tiep-nhan"),
-        "refuse" => Some("tu-choi"),
-        "request_supplement" => Some("bo-sung"),
-        "apologise" => Some("xin-loi"),
-        _ => None,
-    }
 }
 
 /// What an act asks for before it is sent.
@@ -81,15 +72,17 @@ enum Needs {
     Colleague,
 }
 
-fn needs(act: &str) -> Needs {
+fn needs(act: ActKind) -> Needs {
+    use ActKind::*;
     match act {
-        "refuse" | "send_back" | "stop" | "refuse_withdrawal" => Needs::Reason,
-        "forward" | "approve" => Needs::Note,
-        "request_payment" => Needs::Payment,
-        "request_supplement" => Needs::Supplement,
-        "apologise" => Needs::Apology,
-        "assign" => Needs::Colleague,
-        _ => Needs::Nothing,
+        Refuse | SendBack | Stop | RefuseWithdrawal => Needs::Reason,
+        Forward | Approve => Needs::Note,
+        RequestPayment => Needs::Payment,
+        RequestSupplement => Needs::Supplement,
+        Apologise => Needs::Apology,
+        Assign => Needs::Colleague,
+        Claim | Accept | SupplementReceived | StartProcessing | ConfirmPaid | MarkReturned
+        | Withdraw | Supplement => Needs::Nothing,
     }
 }
 
@@ -118,52 +111,52 @@ struct Typed {
 
 /// Builds the act from what was typed, with the checks the browser can make at once (the
 /// server checks everything again).
-fn build(act: &str, typed: &Typed) -> Result<StaffAct, Vec<FieldError>> {
+fn build(act: ActKind, typed: &Typed) -> Result<StaffAct, Vec<FieldError>> {
     let mut errors = Vec::new();
     let reason = typed.reason.trim().to_string();
     let need_reason = |errors: &mut Vec<FieldError>| {
         if reason.is_empty() {
-            errors.push(FieldError::new("reason", "required"));
+            errors.push(FieldError::new("reason", FieldCode::Required));
         }
     };
     let act = match act {
-        "claim" => StaffAct::Claim,
-        "assign" => {
+        ActKind::Claim => StaffAct::Claim,
+        ActKind::Assign => {
             if typed.assignee.is_empty() {
-                errors.push(FieldError::new("user_id", "required"));
+                errors.push(FieldError::new("user_id", FieldCode::Required));
             }
             StaffAct::Assign {
                 user_id: typed.assignee.clone(),
             }
         }
-        "accept" => StaffAct::Accept,
-        "supplement_received" => StaffAct::SupplementReceived,
-        "start_processing" => StaffAct::StartProcessing,
-        "confirm_paid" => StaffAct::ConfirmPaid,
-        "mark_returned" => StaffAct::MarkReturned,
-        "refuse" => {
+        ActKind::Accept => StaffAct::Accept,
+        ActKind::SupplementReceived => StaffAct::SupplementReceived,
+        ActKind::StartProcessing => StaffAct::StartProcessing,
+        ActKind::ConfirmPaid => StaffAct::ConfirmPaid,
+        ActKind::MarkReturned => StaffAct::MarkReturned,
+        ActKind::Refuse => {
             need_reason(&mut errors);
             StaffAct::Refuse { reason }
         }
-        "send_back" => {
+        ActKind::SendBack => {
             need_reason(&mut errors);
             StaffAct::SendBack { reason }
         }
-        "stop" => {
+        ActKind::Stop => {
             need_reason(&mut errors);
             StaffAct::Stop { reason }
         }
-        "refuse_withdrawal" => {
+        ActKind::RefuseWithdrawal => {
             need_reason(&mut errors);
             StaffAct::RefuseWithdrawal { reason }
         }
-        "forward" => StaffAct::Forward {
+        ActKind::Forward => StaffAct::Forward {
             note: typed.note.clone(),
         },
-        "approve" => StaffAct::Approve {
+        ActKind::Approve => StaffAct::Approve {
             note: typed.note.clone(),
         },
-        "request_payment" => {
+        ActKind::RequestPayment => {
             // People type "50.000" or "50 000": the grouping is not part of the number.
             let digits: String = typed
                 .amount
@@ -171,17 +164,17 @@ fn build(act: &str, typed: &Typed) -> Result<StaffAct, Vec<FieldError>> {
                 .filter(|c| !matches!(c, ' ' | '.' | ',' | '\u{a0}'))
                 .collect();
             let amount_vnd = if digits.is_empty() {
-                errors.push(FieldError::new("amount_vnd", "required"));
+                errors.push(FieldError::new("amount_vnd", FieldCode::Required));
                 0
             } else {
                 match digits.parse::<i64>() {
                     Ok(n) if (1_000..=1_000_000_000).contains(&n) => n,
                     Ok(_) => {
-                        errors.push(FieldError::new("amount_vnd", "amount_range"));
+                        errors.push(FieldError::new("amount_vnd", FieldCode::AmountRange));
                         0
                     }
                     Err(_) => {
-                        errors.push(FieldError::new("amount_vnd", "not_a_number"));
+                        errors.push(FieldError::new("amount_vnd", FieldCode::NotANumber));
                         0
                     }
                 }
@@ -189,7 +182,7 @@ fn build(act: &str, typed: &Typed) -> Result<StaffAct, Vec<FieldError>> {
             need_reason(&mut errors);
             StaffAct::RequestPayment { amount_vnd, reason }
         }
-        "request_supplement" => {
+        ActKind::RequestSupplement => {
             let mut items: Vec<SupplementItem> = typed
                 .ticks
                 .iter()
@@ -210,7 +203,7 @@ fn build(act: &str, typed: &Typed) -> Result<StaffAct, Vec<FieldError>> {
                 if label.trim().is_empty() {
                     errors.push(FieldError::new(
                         format!("items.{}.label", first_extra + i),
-                        "required",
+                        FieldCode::Required,
                     ));
                 }
                 items.push(SupplementItem {
@@ -220,21 +213,21 @@ fn build(act: &str, typed: &Typed) -> Result<StaffAct, Vec<FieldError>> {
                 });
             }
             if items.is_empty() {
-                errors.push(FieldError::new("items", "required"));
+                errors.push(FieldError::new("items", FieldCode::Required));
             }
             StaffAct::RequestSupplement {
                 items,
                 note: typed.note.clone(),
             }
         }
-        "apologise" => {
+        ActKind::Apologise => {
             let new_due = match typed.new_due.trim() {
                 "" => {
-                    errors.push(FieldError::new("new_due", "required"));
+                    errors.push(FieldError::new("new_due", FieldCode::Required));
                     None
                 }
                 s => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                    .map_err(|_| errors.push(FieldError::new("new_due", "date_format")))
+                    .map_err(|_| errors.push(FieldError::new("new_due", FieldCode::DateFormat)))
                     .ok(),
             };
             need_reason(&mut errors);
@@ -243,7 +236,9 @@ fn build(act: &str, typed: &Typed) -> Result<StaffAct, Vec<FieldError>> {
                 reason,
             }
         }
-        _ => return Err(vec![FieldError::new("act", "unknown")]),
+        ActKind::Withdraw | ActKind::Supplement => {
+            return Err(vec![FieldError::new("act", FieldCode::Unknown)]);
+        }
     };
     if errors.is_empty() {
         Ok(act)
@@ -262,15 +257,15 @@ pub(crate) fn ActionPanel(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || i18n.t();
-    let open = RwSignal::new(None::<String>);
+    let open = RwSignal::new(None::<ActKind>);
     let typed = RwSignal::new(Typed::default());
     let busy = RwSignal::new(false);
 
-    let send = move |name: String| {
+    let send = move |name: ActKind| {
         if busy.get_untracked() {
             return;
         }
-        let act = match typed.with_untracked(|ty| build(&name, ty)) {
+        let act = match typed.with_untracked(|ty| build(name, ty)) {
             Ok(a) => a,
             Err(errs) => {
                 cx.errors.set(errs);
@@ -292,7 +287,7 @@ pub(crate) fn ActionPanel(
                 Ok(d) => {
                     cx.dossier.set(Some(d));
                     open.set(None);
-                    let slip = slip_for(&name);
+                    let slip = name.slip();
                     cx.notice.set(Some(Notice::Done { act: name, slip }));
                     request_animation_frame(|| focus_id("act-notice"));
                 }
@@ -312,15 +307,15 @@ pub(crate) fn ActionPanel(
         });
     };
 
-    let start = move |name: String| {
+    let start = move |name: ActKind| {
         cx.errors.set(Vec::new());
-        if needs(&name) == Needs::Nothing {
+        if needs(name) == Needs::Nothing {
             open.set(None);
             send(name);
             return;
         }
         let lang = i18n.lang();
-        let ticks = if needs(&name) == Needs::Supplement {
+        let ticks = if needs(name) == Needs::Supplement {
             form.with_untracked(|f| {
                 f.as_ref()
                     .map(|f| {
@@ -357,17 +352,15 @@ pub(crate) fn ActionPanel(
         view! {
             <ul class="plain act-buttons">
                 {allowed.into_iter().map(|name| {
-                    let has_form = needs(&name) != Needs::Nothing;
-                    let n1 = name.clone();
-                    let n2 = name.clone();
-                    let expanded = move || has_form.then(|| (open.get().as_deref() == Some(n1.as_str())).to_string());
+                    let has_form = needs(name) != Needs::Nothing;
+                    let expanded = move || has_form.then(|| (open.get() == Some(name)).to_string());
                     view! {
                         <li>
                             <button type="button" class="button button--secondary act-button"
                                 aria-expanded=expanded aria-controls=has_form.then_some("act-form")
                                 disabled=move || busy.get()
-                                on:click=move |_| start(n2.clone())>
-                                {act_label(t, &name)}
+                                on:click=move |_| start(name)>
+                                {act_label(t, name)}
                             </button>
                         </li>
                     }
@@ -395,8 +388,8 @@ pub(crate) fn ActionPanel(
             {buttons}
             {move || open.get().map(|name| {
                 let t = t();
-                let label = act_label(t, &name);
-                let kind = needs(&name);
+                let label = act_label(t, name);
+                let kind = needs(name);
                 view! {
                     <form id="act-form" class="form act-form" novalidate on:submit=on_submit>
                         <h3 id="act-form-title" tabindex="-1">{label}</h3>
@@ -511,13 +504,13 @@ fn ColleagueInput(cx: DossierCx, typed: RwSignal<Typed>) -> impl IntoView {
     let t = move || i18n.t();
     let error = move || error_of(cx, i18n.t(), "user_id");
     let colleagues = move || cx.with(|d| d.colleagues.clone()).unwrap_or_default();
-    let role = move |roles: &[String]| {
+    let role = move |roles: &[Role]| {
         let t = t();
         roles
             .iter()
-            .map(|r| match r.as_str() {
-                "leader" => t.console_role_leader,
-                _ => t.console_role_officer,
+            .map(|r| match r {
+                Role::Leader => t.console_role_leader,
+                Role::Officer => t.console_role_officer,
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -646,10 +639,10 @@ mod tests {
     #[test]
     fn acts_are_built_from_what_was_typed() {
         let typed = Typed::default();
-        assert_eq!(build("accept", &typed), Ok(StaffAct::Accept));
+        assert_eq!(build(ActKind::Accept, &typed), Ok(StaffAct::Accept));
         assert_eq!(
-            build("refuse", &typed),
-            Err(vec![FieldError::new("reason", "required")])
+            build(ActKind::Refuse, &typed),
+            Err(vec![FieldError::new("reason", FieldCode::Required)])
         );
         let pay = Typed {
             amount: "50.000".into(),
@@ -657,7 +650,7 @@ mod tests {
             ..Typed::default()
         };
         assert_eq!(
-            build("request_payment", &pay),
+            build(ActKind::RequestPayment, &pay),
             Ok(StaffAct::RequestPayment {
                 amount_vnd: 50_000,
                 reason: "Lệ phí".into()
@@ -669,8 +662,8 @@ mod tests {
             ..Typed::default()
         };
         assert_eq!(
-            build("request_payment", &bad),
-            Err(vec![FieldError::new("amount_vnd", "not_a_number")])
+            build(ActKind::RequestPayment, &bad),
+            Err(vec![FieldError::new("amount_vnd", FieldCode::NotANumber)])
         );
         let sup = Typed {
             ticks: vec![SlotTick {
@@ -685,7 +678,7 @@ mod tests {
             ],
             ..Typed::default()
         };
-        let Ok(StaffAct::RequestSupplement { items, .. }) = build("request_supplement", &sup)
+        let Ok(StaffAct::RequestSupplement { items, .. }) = build(ActKind::RequestSupplement, &sup)
         else {
             panic!("supplement");
         };
@@ -693,8 +686,8 @@ mod tests {
         assert_eq!(items[0].note, "rõ nét");
         assert_eq!(items[1].slot, "");
         assert_eq!(
-            build("request_supplement", &Typed::default()),
-            Err(vec![FieldError::new("items", "required")])
+            build(ActKind::RequestSupplement, &Typed::default()),
+            Err(vec![FieldError::new("items", FieldCode::Required)])
         );
         let sorry = Typed {
             new_due: "2026-12-01".into(),
@@ -702,19 +695,19 @@ mod tests {
             ..Typed::default()
         };
         assert!(matches!(
-            build("apologise", &sorry),
+            build(ActKind::Apologise, &sorry),
             Ok(StaffAct::Apologise { new_due, .. }) if new_due.to_string() == "2026-12-01"
         ));
         assert_eq!(
-            build("assign", &typed),
-            Err(vec![FieldError::new("user_id", "required")])
+            build(ActKind::Assign, &typed),
+            Err(vec![FieldError::new("user_id", FieldCode::Required)])
         );
         let colleague = Typed {
             assignee: "u-42".into(),
             ..Typed::default()
         };
         assert_eq!(
-            build("assign", &colleague),
+            build(ActKind::Assign, &colleague),
             Ok(StaffAct::Assign {
                 user_id: "u-42".into()
             })

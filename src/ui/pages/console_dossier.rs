@@ -10,7 +10,8 @@ use crate::api::staff::{WardDossier, ward_dossier_view};
 use crate::domain::field_error::FieldError;
 use crate::domain::form::FormDef;
 use crate::domain::money::Vnd;
-use crate::domain::workflow::{Countdown, StaffDossier};
+use crate::domain::staff::{Role, Stage};
+use crate::domain::workflow::{ActKind, Countdown, SlipKind, StaffDossier};
 use crate::ui::components::{ErrorSummary, LoadError};
 use crate::ui::i18n::{Lang, Messages, error_message, fill, use_i18n};
 use crate::ui::pages::NotFoundPage;
@@ -23,24 +24,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// The file name of a printable slip, by the kind the server lists.
-pub(crate) fn slip_file(kind: &str) -> Option<&'static str> {
-    match kind {
-        "tiep-nhan" => Some("giay-tiep-nhan.pdf"),
-        "tu-choi" => Some("phieu-tu-choi.pdf"),
-        "bo-sung" => Some("phieu-bo-sung.pdf"),
-        "xin-loi" => Some("phieu-xin-loi.pdf"),
-        _ => None,
-    }
-}
-
 /// A printable slip's name.
-pub(crate) fn slip_name(t: &'static Messages, kind: &str) -> &'static str {
+pub(crate) fn slip_name(t: &'static Messages, kind: SlipKind) -> &'static str {
     match kind {
-        "tiep-nhan" => t.console_slip_receipt,
-        "tu-choi" => t.console_slip_refusal,
-        "bo-sung" => t.console_slip_supplement,
-        _ => t.console_slip_apology,
+        SlipKind::Receipt => t.console_slip_receipt,
+        SlipKind::Refusal => t.console_slip_refusal,
+        SlipKind::Supplement => t.console_slip_supplement,
+        SlipKind::Apology => t.console_slip_apology,
     }
 }
 
@@ -81,7 +71,7 @@ pub(crate) struct DossierCx {
     /// Loading failed (or the dossier is gone).
     pub failed: RwSignal<Option<AppError>>,
     /// The caller's roles at this ward.
-    pub roles: StoredValue<Vec<String>>,
+    pub roles: StoredValue<Vec<Role>>,
 }
 
 /// A message above the panels after an act.
@@ -89,10 +79,10 @@ pub(crate) struct DossierCx {
 pub(crate) enum Notice {
     /// The act was taken; the slip it calls for, if any.
     Done {
-        /// Act name.
-        act: String,
-        /// Slip kind to offer.
-        slip: Option<&'static str>,
+        /// The act.
+        act: ActKind,
+        /// The slip to offer.
+        slip: Option<SlipKind>,
     },
     /// Someone else changed the dossier first; it was loaded again.
     Conflict,
@@ -126,8 +116,8 @@ impl DossierCx {
     }
 
     /// The caller holds `role` at this ward.
-    pub fn has_role(self, role: &str) -> bool {
-        self.roles.with_value(|r| r.iter().any(|x| x == role))
+    pub fn has_role(self, role: Role) -> bool {
+        self.roles.with_value(|r| r.contains(&role))
     }
 }
 
@@ -146,7 +136,7 @@ pub fn StaffDossierPage() -> impl IntoView {
 }
 
 #[component]
-fn StaffDossierLoader(unit: String, code: String, roles: Vec<String>) -> impl IntoView {
+fn StaffDossierLoader(unit: String, code: String, roles: Vec<Role>) -> impl IntoView {
     let i18n = use_i18n();
     let cx = DossierCx {
         unit: StoredValue::new(unit),
@@ -293,7 +283,7 @@ fn StaffDossierDetail(cx: DossierCx) -> impl IntoView {
                     </dd></div> })}
                     <div><dt>{t.console_handler}</dt><dd>
                         {who}
-                        {(d.stage == "leader").then(|| view! { <span class="hint">{t.console_stage_leader}</span> })}
+                        {(d.stage == Stage::Leader).then(|| view! { <span class="hint">{t.console_stage_leader}</span> })}
                     </dd></div>
                 </dl>
             }
@@ -307,8 +297,8 @@ fn StaffDossierDetail(cx: DossierCx) -> impl IntoView {
                 <section class="panel-box" aria-labelledby="slips-title">
                     <h2 id="slips-title">{t.console_slips}</h2>
                     <ul class="plain link-list">
-                        {d.slips.iter().filter_map(|k| slip_file(k).map(|f| (k.clone(), f))).map(|(k, f)| view! {
-                            <li><a href=routes::dossier_file(&code, f) rel="external">{slip_name(t, &k)}</a></li>
+                        {d.slips.iter().map(|k| (*k, k.file_name())).map(|(k, f)| view! {
+                            <li><a href=routes::dossier_file(&code, f) rel="external">{slip_name(t, k)}</a></li>
                         }).collect_view()}
                     </ul>
                 </section>
@@ -409,7 +399,7 @@ fn StaffDossierDetail(cx: DossierCx) -> impl IntoView {
             let (class, text, slip) = match n {
                 Notice::Done { act, slip } => (
                     "notice notice--ok",
-                    fill(t.console_done, "act", crate::ui::pages::console_actions::act_label(t, &act)),
+                    fill(t.console_done, "act", crate::ui::pages::console_actions::act_label(t, act)),
                     slip,
                 ),
                 Notice::Conflict => ("notice notice--error", t.console_conflict.to_string(), None),
@@ -421,14 +411,14 @@ fn StaffDossierDetail(cx: DossierCx) -> impl IntoView {
             view! {
                 <div class=class>
                     <p>{text}</p>
-                    {slip.and_then(|k| slip_file(k).map(|f| (k, f))).map(|(k, f)| view! {
+                    {slip.map(|k| (k, k.file_name())).map(|(k, f)| view! {
                         <p><a class="button button--large" href=routes::dossier_file(&code, f) rel="external">{fill(t.console_print, "slip", slip_name(t, k))}</a></p>
                     })}
                 </div>
             }
         })
     };
-    let officer = cx.has_role("officer");
+    let officer = cx.has_role(Role::Officer);
     let show_result = move || {
         officer
             && cx

@@ -2,6 +2,7 @@
 //! same uploader as the online form (`ui::upload::send_to_dossier`: announced with
 //! `start_dossier_upload`, then sent in pieces; a PDF is never scaled down).
 
+use crate::domain::field_error::FieldCode;
 use crate::domain::field_error::FieldError;
 use crate::ui::focus::focus_id;
 use crate::ui::i18n::{field_message, fill, use_i18n};
@@ -46,7 +47,7 @@ pub(crate) fn ResultUpload(cx: DossierCx) -> impl IntoView {
                 request_animation_frame(|| focus_id("act-notice"));
             }
             // The dossier moved on meanwhile (someone else acted first).
-            Err(SendError::Refused(code)) if code == "conflict" => {
+            Err(SendError::Refused(FieldCode::Conflict)) => {
                 cx.notice.set(Some(Notice::Conflict));
                 cx.reload();
                 request_animation_frame(|| focus_id("act-notice"));
@@ -56,7 +57,7 @@ pub(crate) fn ResultUpload(cx: DossierCx) -> impl IntoView {
             }
             Err(SendError::Network) => {
                 cx.errors
-                    .set(vec![FieldError::new("result", "upload_network")]);
+                    .set(vec![FieldError::new("result", FieldCode::UploadNetwork)]);
             }
         }
     };

@@ -9,6 +9,7 @@ use crate::api::catalog::get_procedure;
 use crate::api::dossiers::{CodeRequest, WithdrawRequest, my_dossier, send_supplement, withdraw};
 use crate::api::filing::{DossierCodeReq, start_payment};
 use crate::domain::calendar::{format_en, format_vi, to_local};
+use crate::domain::field_error::FieldCode;
 use crate::domain::field_error::FieldError;
 use crate::domain::money::Vnd;
 use crate::domain::status::DossierStatus;
@@ -444,8 +445,8 @@ fn SupplementSection(
                     fields
                         .into_iter()
                         .map(|f| {
-                            if f.field.starts_with("doc.") && f.code == "required" {
-                                FieldError::new(f.field, "file_missing")
+                            if f.field.starts_with("doc.") && f.code == FieldCode::Required {
+                                FieldError::new(f.field, FieldCode::FileMissing)
                             } else {
                                 f
                             }
@@ -540,7 +541,7 @@ fn WithdrawPanel(
         }
         let text = reason.get_untracked();
         if text.trim().is_empty() {
-            errors.set(vec![FieldError::new("reason", "required")]);
+            errors.set(vec![FieldError::new("reason", FieldCode::Required)]);
             return;
         }
         errors.set(Vec::new());

@@ -15,6 +15,7 @@ use crate::api::filing::{
 use crate::api::uploads::{DraftUploads, UploadId, delete_upload, list_uploads};
 use crate::domain::calendar::{format_en, format_vi, to_local};
 use crate::domain::catalog::{Bilingual, Procedure, Unit};
+use crate::domain::field_error::FieldCode;
 use crate::domain::field_error::FieldError;
 use crate::domain::filing::Draft;
 use crate::domain::form::{
@@ -1455,7 +1456,7 @@ fn DocumentsStep(
                         es.iter()
                             .find(|e| e.field == err_path.get_value())
                             .map(|e| {
-                                if e.code == "upload_network" {
+                                if e.code == FieldCode::UploadNetwork {
                                     t.upload_network.to_string()
                                 } else {
                                     field_message(t, e).to_string()

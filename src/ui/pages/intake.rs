@@ -11,13 +11,13 @@ use crate::api::intake::{ConsentAsk, ConsentRef, ConsentTicket, ask_consent, con
 use crate::api::session::RoleInfo;
 use crate::api::staff::{IntakeRequest, file_at_counter};
 use crate::domain::catalog::{CatalogQuery, Procedure, ProcedureSummary, Unit};
+use crate::domain::field_error::FieldCode;
 use crate::domain::field_error::FieldError;
 use crate::domain::form::{Answers, Ctx, validate};
 use crate::domain::intake::{CONSENT_EN, CONSENT_VERSION, CONSENT_VI, CounterConsent};
 use crate::ui::components::{ErrorSummary, FieldMessage, LoadError};
 use crate::ui::focus::focus_id;
 use crate::ui::i18n::{Lang, error_message, fill, use_i18n};
-use crate::ui::pages::console_dossier::slip_file;
 use crate::ui::pages::filing::{FieldView, FormCx, input_id, today, tr};
 use crate::ui::pages::staff::staff_only;
 use crate::ui::routes;
@@ -105,7 +105,7 @@ fn IntakeLoader(unit: String, roles: Vec<RoleInfo>) -> impl IntoView {
         .unwrap_or_else(|| unit.clone());
     let officer = roles
         .iter()
-        .any(|r| r.unit_code == unit && r.role == "officer");
+        .any(|r| r.unit_code == unit && r.role == crate::domain::staff::Role::Officer);
     let unit = StoredValue::new(unit);
     let unit_name = StoredValue::new(unit_name);
     view! {
@@ -216,14 +216,14 @@ fn IntakeForm(
     let check = move || -> Vec<FieldError> {
         let mut errs = Vec::new();
         if slug.get_untracked().is_empty() {
-            errs.push(FieldError::new("slug", "required"));
+            errs.push(FieldError::new("slug", FieldCode::Required));
         }
         match crate::domain::cccd::Cccd::parse(&cccd.get_untracked()) {
             Ok(_) => {}
             Err(e) => errs.push(FieldError::new("cccd", e.code())),
         }
         if name.get_untracked().trim().is_empty() {
-            errs.push(FieldError::new("name", "required"));
+            errs.push(FieldError::new("name", FieldCode::Required));
         }
         procedure.with_untracked(|p| {
             if let Some(p) = p
@@ -243,10 +243,10 @@ fn IntakeForm(
         });
         match method.get_untracked() {
             "phone" if !confirmed.get_untracked() => {
-                errs.push(FieldError::new("consent", "consent_not_confirmed"))
+                errs.push(FieldError::new("consent", FieldCode::ConsentNotConfirmed))
             }
             "signature" if !shown.get_untracked() => {
-                errs.push(FieldError::new("consent", "consent_required"))
+                errs.push(FieldError::new("consent", FieldCode::ConsentRequired))
             }
             _ => {}
         }
@@ -496,7 +496,7 @@ fn IntakeForm(
     view! {
         <Show when=move || done.get().is_none() fallback=move || {
             let code = done.get().unwrap_or_default();
-            let receipt = routes::dossier_file(&code, slip_file("tiep-nhan").unwrap_or_default());
+            let receipt = routes::dossier_file(&code, crate::domain::workflow::SlipKind::Receipt.file_name());
             let console = routes::staff_dossier(&unit.get_value(), &code);
             view! {
                 <div id="intake-done" class="panel panel--success" tabindex="-1">

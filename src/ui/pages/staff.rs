@@ -3,6 +3,7 @@
 
 use crate::api::session::RoleInfo;
 use crate::api::staff::{ConsoleRequest, ward_console};
+use crate::domain::staff::Role;
 use crate::domain::workflow::{Dashboard, DossierLine, Queue};
 use crate::ui::components::{LoadError, SignInPrompt};
 use crate::ui::i18n::{Lang, Messages, fill, use_i18n};
@@ -36,11 +37,11 @@ pub(crate) fn chosen_unit(asked: Option<String>, roles: &[RoleInfo]) -> String {
 }
 
 /// The caller's roles at `unit` (`officer`, `leader`).
-pub(crate) fn roles_at(roles: &[RoleInfo], unit: &str) -> Vec<String> {
+pub(crate) fn roles_at(roles: &[RoleInfo], unit: &str) -> Vec<Role> {
     roles
         .iter()
         .filter(|r| r.unit_code == unit)
-        .map(|r| r.role.clone())
+        .map(|r| r.role)
         .collect()
 }
 
@@ -152,7 +153,7 @@ fn Console(unit: String, roles: Vec<RoleInfo>) -> impl IntoView {
     let q = Signal::derive(move || params.read().get(query::Q).unwrap_or_default());
     let unit = StoredValue::new(unit);
     let units = staff_units(&roles, i18n.lang());
-    let officer = roles_at(&roles, &unit.get_value()).contains(&"officer".to_string());
+    let officer = roles_at(&roles, &unit.get_value()).contains(&Role::Officer);
     let data = LocalResource::new(move || {
         let req = ConsoleRequest {
             unit: unit.get_value(),
@@ -324,7 +325,7 @@ fn DossierTable(lines: Vec<DossierLine>, unit: String) -> impl IntoView {
                                     "due_soon" => Some(("flag flag--due-soon", t.console_flag_due_soon)),
                                     _ => None,
                                 };
-                                let leader = (l.stage == "leader").then_some(t.console_flag_leader);
+                                let leader = (l.stage == crate::domain::staff::Stage::Leader).then_some(t.console_flag_leader);
                                 view! {
                                     <tr>
                                         <th scope="row"><a href=href class="mono">{l.code.clone()}</a></th>
