@@ -11,6 +11,7 @@ pub mod ehr;
 pub mod fhir_export;
 pub mod fhir_view;
 pub mod files;
+pub mod filing;
 pub mod health;
 pub mod health_pdf;
 pub mod http;

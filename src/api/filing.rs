@@ -194,21 +194,20 @@ pub struct SubmitRequest {
 /// browser checked; retried or repeated calls with the same key return the same code.
 #[server(endpoint = "filing/submit", input = Json)]
 pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
-    use crate::domain::calendar::{from_local, to_local};
-    use crate::domain::filing::Channel;
-    use crate::domain::form::{Ctx, check_documents, validate};
-    use crate::server::db::filing::NewDossier;
+    use crate::domain::form::check_documents;
+    use crate::server::filing::{Applicant, Filing, file_dossier};
     use crate::server::{ctx, policy::Action, rate_limit};
     let cx = ctx::request().await?;
     cx.authorize(Action::SubmitDossier).await?;
     let me = cx.user()?;
     let db = &cx.state.db;
+    let filed = || async {
+        db.dossier_by_key(&me.user_id, &req.idempotency_key)
+            .await
+            .or_internal(&cx)
+    };
     // A retry after success: the draft is gone, the dossier is there.
-    if let Some(code) = db
-        .dossier_by_key(&me.user_id, &req.idempotency_key)
-        .await
-        .or_internal(&cx)?
-    {
+    if let Some(code) = filed().await? {
         return Ok(code);
     }
     rate_limit::check(&cx.state, rate_limit::SUBMIT_PER_USER, &me.user_id).await?;
@@ -218,11 +217,7 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
         .or_internal(&cx)?
     else {
         // A twin request may have filed it (and removed the draft) a moment ago.
-        return db
-            .dossier_by_key(&me.user_id, &req.idempotency_key)
-            .await
-            .or_internal(&cx)?
-            .ok_or(AppError::NotFound);
+        return filed().await?.ok_or(AppError::NotFound);
     };
     if draft.idempotency_key != req.idempotency_key {
         return Err(AppError::Conflict);
@@ -232,15 +227,6 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
         .await
         .or_internal(&cx)?
         .ok_or(AppError::NotFound)?;
-    let units = db.units().await.or_internal(&cx)?;
-    let now = cx.state.clock.now();
-    let local = to_local(now);
-    let unit_exists = |c: &str| units.iter().any(|u| u.code == c);
-    let vctx = Ctx {
-        today: local.date(),
-        unit_exists: &unit_exists,
-    };
-    let checked = validate(&procedure.form, &draft.answers, &vctx);
     let uploads = db
         .draft_uploads(&me.user_id, &draft.id)
         .await
@@ -251,83 +237,49 @@ pub async fn submit(req: SubmitRequest) -> Result<String, AppError> {
             .filter(|u| u.slot == slot && u.complete)
             .count()
     };
-    let mut missing = check_documents(&procedure.form, &draft.answers, &files);
+    let mut found = check_documents(&procedure.form, &draft.answers, &files);
     // Name, ID number and birth date are the identity provider's, not the form's to change.
     let from_identity = procedure
         .form
         .prefill(&identity_profile(&cx, &me.user_id).await?);
-    missing.extend(
+    found.extend(
         procedure
             .form
             .check_identity(&draft.answers, &from_identity),
     );
-    let fields = match checked {
-        Ok(clean) if missing.is_empty() => Ok(clean),
-        Ok(_) => Err(missing),
-        Err(mut fields) => {
-            fields.extend(missing);
-            Err(fields)
-        }
-    };
-    let clean = match fields {
-        Ok(clean) => clean,
-        Err(fields) => {
-            // A twin request may have filed this draft meanwhile (taking its files along).
-            if let Some(code) = db
-                .dossier_by_key(&me.user_id, &req.idempotency_key)
-                .await
-                .or_internal(&cx)?
-            {
-                return Ok(code);
-            }
-            return Err(AppError::Validation { fields });
-        }
-    };
-    let unit_code = clean
-        .get("receiving_unit")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-        .ok_or_else(|| cx.internal("form without receiving_unit"))?;
     let user = db
         .user(&me.user_id)
         .await
         .or_internal(&cx)?
         .ok_or(AppError::Unauthenticated)?;
-    let suffix = user
+    let applicant = user
         .cccd
         .as_deref()
         .and_then(|c| crate::domain::cccd::Cccd::parse(c).ok())
-        .map(|c| c.suffix(4).to_string())
-        .ok_or(AppError::StepUpRequired)?;
-    let due = from_local(
-        cx.state
-            .calendar
-            .due(local, procedure.processing_working_days),
-    );
-    let fee = procedure.form.fee(&clean).total.0;
-    let new = NewDossier {
-        user_id: Some(me.user_id.clone()),
-        procedure_code: procedure.code.clone(),
-        unit_code,
-        channel: Channel::Online,
-        applicant_name: user.name,
-        applicant_id_suffix: suffix,
-        answers: clean,
-        fee_vnd: fee,
-        idempotency_key: req.idempotency_key,
-        draft_id: Some(draft.id),
-        received_at: now,
-        due_at: due,
-        working_days: i64::from(procedure.processing_working_days),
+        .map(|cccd| Applicant {
+            name: user.name.clone(),
+            cccd,
+        })
+        .ok_or(AppError::StepUpRequired);
+    let filing = Filing {
+        procedure,
+        answers: draft.answers,
+        found,
+        applicant,
+        owner: Some(me.user_id.clone()),
+        channel: crate::domain::filing::Channel::Online,
         counter: None,
+        idempotency_key: req.idempotency_key.clone(),
+        draft_id: Some(draft.id),
     };
-    let done = db
-        .submit_dossier(&new, local.date())
-        .await
-        .or_internal(&cx)?;
-    // The receipt's notification goes out now, not at the delivery task's next round.
-    cx.state.hub.kick();
-    Ok(done.code().to_string())
+    match file_dossier(&cx, filing).await {
+        // A twin request may have filed this draft meanwhile (taking its files along).
+        Err(AppError::Validation { fields }) => match filed().await? {
+            Some(code) => Ok(code),
+            None => Err(AppError::Validation { fields }),
+        },
+        done => done,
+    }
 }
 
 /// A dossier by code.

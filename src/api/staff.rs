@@ -179,12 +179,10 @@ pub struct IntakeRequest {
 /// Answers the dossier code; the receipt is then printed from the dossier.
 #[server(endpoint = "staff/intake", input = Json)]
 pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
-    use crate::domain::calendar::{from_local, to_local};
     use crate::domain::cccd::Cccd;
     use crate::domain::field_error::FieldError;
-    use crate::domain::filing::Channel;
-    use crate::domain::form::{Ctx, validate};
-    use crate::server::db::filing::{CounterIntake, NewDossier};
+    use crate::server::db::filing::CounterIntake;
+    use crate::server::filing::{Applicant, Filing, file_dossier};
     use crate::server::{ctx, rate_limit};
     let cx = ctx::request().await?;
     let me = cx.officer_at(&req.unit).await?;
@@ -199,7 +197,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
     rate_limit::check(&cx.state, rate_limit::SUBMIT_PER_USER, &me.user_id).await?;
     let mut errors = Vec::new();
     let cccd = match Cccd::parse(&req.cccd) {
-        Ok(c) => Some(c.as_str().to_string()),
+        Ok(c) => Some(c),
         Err(e) => {
             errors.push(FieldError::new("cccd", e.code()));
             None
@@ -237,7 +235,7 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
                 .or_internal(&cx)?
                 .filter(|c| {
                     c.unit_code == req.unit
-                        && Some(&c.cccd) == cccd.as_ref()
+                        && Some(c.cccd.as_str()) == cccd.as_ref().map(Cccd::as_str)
                         && c.procedure_code == procedure.code
                         && c.dossier_id.is_none()
                 });
@@ -266,14 +264,6 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
             _ => errors.push(FieldError::new(format!("papers.{i}"), FieldCode::Invalid)),
         }
     }
-    let units = db.units().await.or_internal(&cx)?;
-    let now = cx.state.clock.now();
-    let local = to_local(now);
-    let unit_exists = |c: &str| units.iter().any(|u| u.code == c);
-    let vctx = Ctx {
-        today: local.date(),
-        unit_exists: &unit_exists,
-    };
     // The counter receives for its own ward, whatever the form says.
     let mut answers = req.answers.clone();
     crate::domain::form::set_value_at(
@@ -281,61 +271,41 @@ pub async fn file_at_counter(req: IntakeRequest) -> Result<String, AppError> {
         "receiving_unit",
         serde_json::Value::String(req.unit.clone()),
     );
-    let clean = match validate(&procedure.form, &answers, &vctx) {
-        Ok(clean) => Some(clean),
-        Err(fields) => {
-            errors.extend(fields);
-            None
-        }
+    let owner = match &cccd {
+        Some(c) => db
+            .user_by_cccd(c.as_str())
+            .await
+            .or_internal(&cx)?
+            .map(|u| u.id),
+        None => None,
     };
-    let (Some(cccd), Some(clean), true) = (cccd, clean, errors.is_empty()) else {
-        return Err(AppError::Validation { fields: errors });
-    };
-    let owner = db.user_by_cccd(&cccd).await.or_internal(&cx)?.map(|u| u.id);
-    let due = from_local(
-        cx.state
-            .calendar
-            .due(local, procedure.processing_working_days),
-    );
-    let fee = procedure.form.fee(&clean).total.0;
-    let new = NewDossier {
-        user_id: owner,
-        procedure_code: procedure.code.clone(),
-        unit_code: req.unit.clone(),
-        channel: Channel::Counter,
-        applicant_name: name,
-        applicant_id_suffix: crate::domain::cccd::Cccd::parse(&cccd)
-            .map(|c| c.suffix(4).to_string())
-            .map_err(|e| cx.internal(e.code()))?,
-        answers: clean,
-        fee_vnd: fee,
+    let now = cx.state.clock.now();
+    let counter = cccd.as_ref().map(|c| CounterIntake {
+        officer_id: me.user_id.clone(),
+        applicant_cccd: c.as_str().to_string(),
+        consent_at: now,
+        consent_version: crate::domain::intake::CONSENT_VERSION.into(),
+        consent_method: req.consent.method(),
+        consent_token: match &req.consent {
+            CounterConsent::Phone { token } => Some(token.clone()),
+            CounterConsent::Signature { .. } => None,
+        },
+        consent_by,
+        papers,
+    });
+    let filing = Filing {
+        procedure,
+        answers,
+        found: errors,
+        applicant: cccd
+            .map(|cccd| Applicant { name, cccd })
+            // Without a valid ID number `found` says why, and nothing is filed.
+            .ok_or(AppError::Validation { fields: Vec::new() }),
+        owner,
+        channel: crate::domain::filing::Channel::Counter,
+        counter,
         idempotency_key: key,
         draft_id: None,
-        received_at: now,
-        due_at: due,
-        working_days: i64::from(procedure.processing_working_days),
-        counter: Some(CounterIntake {
-            officer_id: me.user_id.clone(),
-            applicant_cccd: cccd,
-            consent_at: now,
-            consent_version: crate::domain::intake::CONSENT_VERSION.into(),
-            consent_method: req.consent.method(),
-            consent_token: match &req.consent {
-                CounterConsent::Phone { token } => Some(token.clone()),
-                CounterConsent::Signature { .. } => None,
-            },
-            consent_by,
-            papers,
-        }),
     };
-    let done = match db.submit_dossier(&new, local.date()).await {
-        Ok(done) => done,
-        // The phone confirmation went to another dossier a moment ago.
-        Err(crate::server::db::DbError::Taken(_)) => {
-            return Err(AppError::field("consent", FieldCode::ConsentNotFound));
-        }
-        Err(e) => return Err(cx.internal(e)),
-    };
-    cx.state.hub.kick();
-    Ok(done.code().to_string())
+    file_dossier(&cx, filing).await
 }
