@@ -228,6 +228,23 @@ pub struct Config {
     #[arg(long, env = "DVC_SMTP_ADDR")]
     pub smtp_addr: Option<String>,
 
+    /// How the connection to the relay is protected: `none` (a relay on this host), `start-tls`
+    /// or `tls`.
+    #[arg(long, env = "DVC_SMTP_SECURITY", value_enum, default_value = "none")]
+    pub smtp_security: crate::server::mail::Security,
+
+    /// User name for the relay's `AUTH` (with `DVC_SMTP_PASSWORD`; needs TLS).
+    #[arg(long, env = "DVC_SMTP_USER")]
+    pub smtp_user: Option<String>,
+
+    /// Password for the relay's `AUTH`.
+    #[arg(long, env = "DVC_SMTP_PASSWORD", default_value = "")]
+    pub smtp_password: Secret,
+
+    /// A PEM file with the certificate authority of a private relay's certificate.
+    #[arg(long, env = "DVC_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
+
     /// Sender of notification e-mail.
     #[arg(
         long,

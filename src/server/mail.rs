@@ -1,20 +1,23 @@
-//! Notification e-mail: a small SMTP client (RFC 5321) that hands plain-text messages to a mail
-//! relay, and the retry schedule for messages the relay could not take yet.
+//! Notification e-mail: plain-text messages handed to a mail relay over SMTP (`lettre`), and
+//! the retry schedule for messages the relay could not take yet.
 //!
-//! The portal talks only to a relay on the local host or the local network (Postfix, the
-//! organisation's relay, or the development sink in `end2end/sandbox/mail.mjs`); that relay
-//! does the delivery to residents' mailboxes with TLS. So this client speaks plain SMTP without
-//! TLS and without authentication, and must not be pointed at a server across the internet.
+//! The relay is the organisation's (or Postfix on the host, or the development sink in
+//! `end2end/sandbox/mail.mjs`). On the local host plain SMTP is enough; anywhere else set
+//! [`Security::StartTls`] or [`Security::Tls`] and, where the relay asks for it, a user and a
+//! password: credentials are only ever sent over TLS.
 //!
 //! Each message is UTF-8 text sent as MIME with a base64 body, and its subject and display
 //! names as RFC 2047 encoded words, so Vietnamese diacritics pass any 7-bit relay unchanged.
 
+use crate::server::config::Secret;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use lettre::AsyncTransport as _;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 /// One plain-text e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,13 +55,21 @@ impl MailError {
     }
 }
 
-/// Default time allowed for connecting and for each command's reply.
+/// Default time allowed for one message, from connecting to the relay's last reply.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The longest reply line accepted from a server (RFC 5321 allows 512 octets).
-const MAX_REPLY_LINE: u64 = 4096;
-/// The most lines in one multi-line reply.
-const MAX_REPLY_LINES: usize = 100;
+/// How the connection to the relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Security {
+    /// Plain SMTP: for a relay on this host or a trusted local network only.
+    #[default]
+    None,
+    /// Plain SMTP upgraded with STARTTLS before anything else is said; a relay that does not
+    /// offer it is not used (usually port 587).
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
 
 /// Sends mail through one relay. Cheap to clone; every [`Mailer::send`] opens its own
 /// connection, so sends may run concurrently.
@@ -68,18 +79,24 @@ pub struct Mailer {
     addr: String,
     /// The `From` header, e.g. `Dịch vụ công Hà Nội <no-reply@dichvucong.hanoi.gov.vn>`.
     from: String,
-    /// The name given in EHLO/HELO.
+    /// The name given in EHLO.
     helo: String,
-    /// Time allowed for connecting and for each command's reply.
+    /// Time allowed for one message.
     timeout: Duration,
+    /// How the connection is protected.
+    security: Security,
+    /// A certificate authority to trust besides the public ones (a private relay's), PEM.
+    root_pem: Option<Vec<u8>>,
+    /// User and password for `AUTH`, sent only over TLS.
+    credentials: Option<(String, Secret)>,
 }
 
 impl Mailer {
     /// `addr` like "127.0.0.1:2525"; `from` like "Dịch vụ công Hà Nội <no-reply@dichvucong.hanoi.gov.vn>".
     ///
     /// The EHLO name is the domain of the sender address (`localhost` if it has none); the
-    /// timeout is [`DEFAULT_TIMEOUT`]. Both can be changed with [`Mailer::with_helo`] and
-    /// [`Mailer::with_timeout`].
+    /// timeout is [`DEFAULT_TIMEOUT`]; the connection is plain SMTP. Each can be changed with
+    /// the `with_` methods.
     pub fn new(addr: impl Into<String>, from: impl Into<String>) -> Self {
         let from = from.into();
         let helo = bare_address(&from)
@@ -92,18 +109,40 @@ impl Mailer {
             from,
             helo,
             timeout: DEFAULT_TIMEOUT,
+            security: Security::None,
+            root_pem: None,
+            credentials: None,
         }
     }
 
-    /// The name announced in EHLO/HELO (normally this host's fully qualified name).
+    /// The name announced in EHLO (normally this host's fully qualified name).
     pub fn with_helo(mut self, helo: impl Into<String>) -> Self {
         self.helo = helo.into();
         self
     }
 
-    /// The time allowed for connecting and for each command's reply.
+    /// The time allowed for one message.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How the connection is protected.
+    pub fn with_security(mut self, security: Security) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// Trusts the certificate authority in `pem` (besides the public ones) for the relay's
+    /// certificate.
+    pub fn with_root_certificate(mut self, pem: Vec<u8>) -> Self {
+        self.root_pem = Some(pem);
+        self
+    }
+
+    /// Authenticates as `user` with `password` (refused at send time without TLS).
+    pub fn with_credentials(mut self, user: impl Into<String>, password: Secret) -> Self {
+        self.credentials = Some((user.into(), password));
         self
     }
 
@@ -114,7 +153,7 @@ impl Mailer {
 
     /// Sends one message: one connection, one transaction, then QUIT. Header injection (CR or
     /// LF in the recipient, subject or sender) is refused with [`MailError::Protocol`] before
-    /// any connection is made.
+    /// any connection is made, and so are credentials without TLS.
     pub async fn send(&self, mail: &Mail) -> Result<(), MailError> {
         for (what, value) in [
             ("recipient", &mail.to),
@@ -136,178 +175,97 @@ impl Mailer {
             chrono::Utc::now(),
             &message_id(&from_addr),
         );
-
-        let stream = tokio::time::timeout(self.timeout, TcpStream::connect(&self.addr))
-            .await
-            .map_err(|_| MailError::Unreachable(format!("connecting to {} timed out", self.addr)))?
-            .map_err(|e| MailError::Unreachable(format!("connecting to {}: {e}", self.addr)))?;
-        let _ = stream.set_nodelay(true);
-        let (read, write) = stream.into_split();
-        let mut session = Session {
-            reader: BufReader::new(read),
-            writer: write,
-            timeout: self.timeout,
+        let envelope = lettre::address::Envelope::new(
+            Some(parse_address(&from_addr)?),
+            vec![parse_address(&to_addr)?],
+        )
+        .map_err(|e| MailError::Protocol(format!("envelope: {e}")))?;
+        let transport = self.transport()?;
+        let result = match tokio::time::timeout(
+            self.timeout,
+            transport.send_raw(&envelope, message.as_bytes()),
+        )
+        .await
+        {
+            Err(_) => Err(MailError::Unreachable(format!(
+                "{} did not answer within {:?}",
+                self.addr, self.timeout
+            ))),
+            Ok(r) => r.map(|_| ()).map_err(mail_error),
         };
-        let result = session
-            .transaction(&self.helo, &from_addr, &to_addr, &message)
-            .await;
-        match &result {
-            Ok(()) => {
-                // The message is accepted once DATA is answered 250; QUIT is a courtesy.
-                let _ = session.command("QUIT").await;
-            }
-            Err(MailError::Deferred { .. } | MailError::Refused { .. }) => {
-                let _ = session.command("QUIT").await;
-            }
-            Err(_) => {}
-        }
         match &result {
             Ok(()) => tracing::debug!(relay = %self.addr, "mail handed to the relay"),
             Err(e) => tracing::debug!(relay = %self.addr, error = %e, "mail not sent"),
         }
         result
     }
-}
 
-/// One server reply: its code and its text (lines joined by a space).
-#[derive(Debug)]
-struct Reply {
-    code: u16,
-    text: String,
-}
-
-impl Reply {
-    /// `Ok` when the code is one of `ok`; otherwise the error the code means.
-    fn expect(self, ok: &[u16], after: &str) -> Result<Reply, MailError> {
-        if ok.contains(&self.code) {
-            return Ok(self);
-        }
-        Err(match self.code {
-            400..=499 => MailError::Deferred {
-                code: self.code,
-                text: self.text,
-            },
-            500..=599 => MailError::Refused {
-                code: self.code,
-                text: self.text,
-            },
-            _ => MailError::Protocol(format!(
-                "unexpected reply {} {} after {after}",
-                self.code, self.text
-            )),
-        })
-    }
-}
-
-struct Session {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
-    timeout: Duration,
-}
-
-impl Session {
-    async fn transaction(
-        &mut self,
-        helo: &str,
-        from: &str,
-        to: &str,
-        message: &str,
-    ) -> Result<(), MailError> {
-        self.reply().await?.expect(&[220], "connecting")?;
-        let ehlo = self.command(&format!("EHLO {helo}")).await?;
-        if (500..=599).contains(&ehlo.code) {
-            self.command(&format!("HELO {helo}"))
-                .await?
-                .expect(&[250], "HELO")?;
-        } else {
-            ehlo.expect(&[250], "EHLO")?;
-        }
-        self.command(&format!("MAIL FROM:<{from}>"))
-            .await?
-            .expect(&[250], "MAIL FROM")?;
-        self.command(&format!("RCPT TO:<{to}>"))
-            .await?
-            .expect(&[250, 251], "RCPT TO")?;
-        self.command("DATA").await?.expect(&[354], "DATA")?;
-        let mut data = dot_stuff(message);
-        if !data.ends_with("\r\n") {
-            data.push_str("\r\n");
-        }
-        data.push_str(".\r\n");
-        self.write(&data).await?;
-        self.reply().await?.expect(&[250], "the message")?;
-        Ok(())
-    }
-
-    async fn write(&mut self, s: &str) -> Result<(), MailError> {
-        match tokio::time::timeout(self.timeout, self.writer.write_all(s.as_bytes())).await {
-            Err(_) => Err(MailError::Unreachable("sending timed out".into())),
-            Ok(Err(e)) => Err(MailError::Unreachable(format!("sending: {e}"))),
-            Ok(Ok(())) => Ok(()),
-        }
-    }
-
-    /// Sends one command line and reads its reply.
-    async fn command(&mut self, line: &str) -> Result<Reply, MailError> {
-        self.write(&format!("{line}\r\n")).await?;
-        self.reply().await
-    }
-
-    /// Reads one (possibly multi-line) reply within the timeout.
-    async fn reply(&mut self) -> Result<Reply, MailError> {
-        match tokio::time::timeout(self.timeout, read_reply(&mut self.reader)).await {
-            Err(_) => Err(MailError::Unreachable(
-                "timed out waiting for the server".into(),
-            )),
-            Ok(r) => r,
-        }
-    }
-}
-
-async fn read_reply(reader: &mut BufReader<OwnedReadHalf>) -> Result<Reply, MailError> {
-    let mut code = None;
-    let mut texts = Vec::new();
-    for _ in 0..MAX_REPLY_LINES {
-        let mut raw = Vec::new();
-        let n = (&mut *reader)
-            .take(MAX_REPLY_LINE)
-            .read_until(b'\n', &mut raw)
-            .await
-            .map_err(|e| MailError::Unreachable(format!("receiving: {e}")))?;
-        if n == 0 {
-            return Err(MailError::Unreachable(
-                "the server closed the connection".into(),
+    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
+        let (host, port) = self
+            .addr
+            .rsplit_once(':')
+            .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
+            .ok_or_else(|| {
+                MailError::Protocol(format!("relay {:?} is not host:port", self.addr))
+            })?;
+        let tls_parameters = || {
+            let mut b = TlsParameters::builder(host.to_string());
+            if let Some(pem) = &self.root_pem {
+                let cert = Certificate::from_pem(pem)
+                    .map_err(|e| MailError::Protocol(format!("relay CA certificate: {e}")))?;
+                b = b.add_root_certificate(cert);
+            }
+            b.build_rustls()
+                .map_err(|e| MailError::Protocol(format!("TLS settings: {e}")))
+        };
+        let tls = match self.security {
+            Security::None => Tls::None,
+            Security::StartTls => Tls::Required(tls_parameters()?),
+            Security::Tls => Tls::Wrapper(tls_parameters()?),
+        };
+        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(port)
+            .timeout(Some(self.timeout))
+            .hello_name(ClientId::Domain(self.helo.clone()))
+            .tls(tls);
+        if let Some((user, password)) = &self.credentials {
+            if self.security == Security::None {
+                return Err(MailError::Protocol(
+                    "a password is sent to the relay only over TLS".into(),
+                ));
+            }
+            b = b.credentials(Credentials::new(
+                user.clone(),
+                password.expose().to_string(),
             ));
         }
-        if raw.last() != Some(&b'\n') {
-            return Err(MailError::Protocol("reply line too long".into()));
-        }
-        let line = String::from_utf8_lossy(&raw);
-        let line = line.trim_end_matches(['\r', '\n']);
-        let bytes = line.as_bytes();
-        if bytes.len() < 3 || !bytes[..3].iter().all(u8::is_ascii_digit) {
-            return Err(MailError::Protocol(format!("malformed reply {line:?}")));
-        }
-        let this: u16 = line[..3].parse().expect("three digits");
-        if !(200..=599).contains(&this) || code.is_some_and(|c| c != this) {
-            return Err(MailError::Protocol(format!("malformed reply {line:?}")));
-        }
-        code = Some(this);
-        let (last, text) = match bytes.get(3) {
-            None => (true, ""),
-            Some(b' ') => (true, &line[4..]),
-            Some(b'-') => (false, &line[4..]),
-            Some(_) => return Err(MailError::Protocol(format!("malformed reply {line:?}"))),
-        };
-        texts.push(text.to_string());
-        if last {
-            return Ok(Reply {
-                code: this,
-                text: texts.join(" "),
-            });
-        }
+        Ok(b.build())
     }
-    Err(MailError::Protocol("reply has too many lines".into()))
+}
+
+fn parse_address(a: &str) -> Result<lettre::Address, MailError> {
+    a.parse()
+        .map_err(|e| MailError::Protocol(format!("address {a:?}: {e}")))
+}
+
+/// What a relay's answer means for this message.
+fn mail_error(e: lettre::transport::smtp::Error) -> MailError {
+    let text = std::error::Error::source(&e)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    match e.status() {
+        Some(code) => {
+            let code = code.to_string().parse().unwrap_or(0);
+            if e.is_permanent() {
+                MailError::Refused { code, text }
+            } else {
+                MailError::Deferred { code, text }
+            }
+        }
+        None if e.is_response() || e.is_client() => MailError::Protocol(e.to_string()),
+        // Network, connection, TLS, timeout: worth another try later.
+        None => MailError::Unreachable(e.to_string()),
+    }
 }
 
 /// Delay before retry number `attempt` (1-based): exponential from 30 s, capped at 1 h, with up
@@ -485,20 +443,6 @@ fn base64_lines(s: &str) -> String {
     out
 }
 
-/// Doubles the dot at the start of every line (RFC 5321 §4.5.2), so no line reads as the end.
-fn dot_stuff(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut at_line_start = true;
-    for c in s.chars() {
-        if at_line_start && c == '.' {
-            out.push('.');
-        }
-        out.push(c);
-        at_line_start = c == '\n';
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -592,8 +536,7 @@ mod tests {
     }
 
     #[test]
-    fn dot_stuffing() {
-        assert_eq!(dot_stuff(".a\r\nb.\r\n..c\r\n."), "..a\r\nb.\r\n...c\r\n..");
+    fn line_ends_become_crlf() {
         assert_eq!(canonical_text("a\nb\r\nc\rd"), "a\r\nb\r\nc\r\nd");
     }
 }

@@ -115,6 +115,27 @@ pub fn mail_text(
     Some((words(subject), body))
 }
 
+/// The mailer the configuration asks for, if any (none without `DVC_SMTP_ADDR`, or when the
+/// relay's CA file cannot be read, which is logged).
+fn mailer(config: &crate::server::config::Config) -> Option<crate::server::mail::Mailer> {
+    let addr = config.smtp_addr.clone()?;
+    let mut m = crate::server::mail::Mailer::new(addr, config.mail_from.clone())
+        .with_security(config.smtp_security);
+    if let Some(user) = &config.smtp_user {
+        m = m.with_credentials(user.clone(), config.smtp_password.clone());
+    }
+    if let Some(path) = &config.smtp_ca_file {
+        match std::fs::read(path) {
+            Ok(pem) => m = m.with_root_certificate(pem),
+            Err(e) => {
+                tracing::error!(path = %path.display(), error = %e, "the relay's CA file cannot be read: no e-mail is sent");
+                return None;
+            }
+        }
+    }
+    Some(m)
+}
+
 /// How often the background tasks look without being woken.
 const OUTBOX_POLL: Duration = Duration::from_secs(2);
 const MAIL_POLL: Duration = Duration::from_secs(5);
@@ -146,8 +167,7 @@ pub fn spawn(state: AppState) {
         });
     }
     // E-mail.
-    if let Some(addr) = state.config.smtp_addr.clone() {
-        let mailer = crate::server::mail::Mailer::new(addr, state.config.mail_from.clone());
+    if let Some(mailer) = mailer(&state.config) {
         let (db, hub) = (db.clone(), hub.clone());
         tokio::spawn(async move {
             while !hub.is_closed() {

@@ -1,7 +1,8 @@
 //! Notification e-mail: the SMTP client against the test sink and against scripted servers.
 
 use crate::smtp_sink::SmtpSink;
-use dichvucong::server::mail::{Mail, MailError, Mailer, backoff, backoff_base};
+use dichvucong::server::config::Secret;
+use dichvucong::server::mail::{Mail, MailError, Mailer, Security, backoff, backoff_base};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -156,10 +157,9 @@ async fn scripted(
 }
 
 #[tokio::test]
-async fn ehlo_refused_falls_back_to_helo_and_a_refused_recipient_is_permanent() {
+async fn a_refused_recipient_is_permanent() {
     let (addr, server) = scripted(&[
         "220-relay.example.vn ESMTP\r\n220 second greeting line\r\n",
-        "502 5.5.1 EHLO not supported\r\n",
         "250 relay.example.vn\r\n",
         "250 2.1.0 OK\r\n",
         "550 5.1.1 no such mailbox\r\n",
@@ -184,12 +184,66 @@ async fn ehlo_refused_falls_back_to_helo_and_a_refused_recipient_is_permanent() 
         seen,
         [
             "EHLO portal.example.vn",
-            "HELO portal.example.vn",
             "MAIL FROM:<no-reply@dichvucong.hanoi.gov.vn>",
             "RCPT TO:<nobody@example.vn>",
             "QUIT",
         ]
     );
+}
+
+#[tokio::test]
+async fn over_starttls_with_a_login_the_relay_takes_the_message() {
+    let sink = SmtpSink::start_tls("portal", "mật-khẩu-relay").await;
+    let ca = sink.ca_pem.clone().unwrap().into_bytes();
+    let mailer = |password: &str| {
+        Mailer::new(&sink.addr, FROM)
+            .with_security(Security::StartTls)
+            .with_root_certificate(ca.clone())
+            .with_credentials("portal", Secret::new(password))
+    };
+    mailer("mật-khẩu-relay")
+        .send(&notice("an@example.vn"))
+        .await
+        .unwrap();
+    let got = sink.wait_for(1, Duration::from_secs(5)).await;
+    assert!(got[0].tls, "the message came over TLS");
+    assert_eq!(got[0].user.as_deref(), Some("portal"));
+    assert_eq!(got[0].subject, SUBJECT);
+
+    // A wrong password is refused for good; nothing arrives.
+    let err = mailer("sai")
+        .send(&notice("an@example.vn"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, MailError::Refused { code: 535, .. }),
+        "{err:?}"
+    );
+    // Plain SMTP to a relay that wants TLS is refused before any message is sent.
+    let err = Mailer::new(&sink.addr, FROM)
+        .send(&notice("an@example.vn"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, MailError::Refused { code: 530, .. }),
+        "{err:?}"
+    );
+    // A certificate from an authority the portal does not trust: no connection is made.
+    let err = Mailer::new(&sink.addr, FROM)
+        .with_security(Security::StartTls)
+        .send(&notice("an@example.vn"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MailError::Unreachable(_)), "{err:?}");
+    assert!(!err.is_permanent());
+    // A password is never sent in the clear.
+    let err = Mailer::new(&sink.addr, FROM)
+        .with_credentials("portal", Secret::new("mật-khẩu-relay"))
+        .send(&notice("an@example.vn"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MailError::Protocol(_)), "{err:?}");
+    assert_eq!(sink.messages().len(), 1);
 }
 
 #[tokio::test]

@@ -2,13 +2,17 @@
 //! for the test to look at. It speaks enough of RFC 5321 for the portal's client and for an
 //! ordinary mail client: greeting, EHLO/HELO, MAIL, RCPT, DATA (with dot-unstuffing), RSET,
 //! NOOP, QUIT. `defer_next` makes it answer 451 at RCPT, as a busy relay does.
+//!
+//! [`SmtpSink::start_tls`] makes a relay as one on the internet is: it offers STARTTLS with a
+//! certificate from a certificate authority made for the test, refuses MAIL before TLS and
+//! before `AUTH PLAIN` with the one user and password it knows.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
 
 /// One message as received.
 #[derive(Debug, Clone)]
@@ -23,6 +27,17 @@ pub struct Received {
     pub subject: String,
     /// The body, transfer encoding (base64 or quoted-printable) undone, line ends as `\n`.
     pub text: String,
+    /// It came over TLS.
+    pub tls: bool,
+    /// The user who authenticated, if any.
+    pub user: Option<String>,
+}
+
+/// What a relay that wants TLS and a login needs.
+struct Secure {
+    acceptor: tokio_rustls::TlsAcceptor,
+    user: String,
+    password: String,
 }
 
 #[derive(Default)]
@@ -35,6 +50,8 @@ struct Shared {
 pub struct SmtpSink {
     /// `127.0.0.1:port`, for `Mailer::new`.
     pub addr: String,
+    /// The test certificate authority's certificate (PEM), for a sink made by `start_tls`.
+    pub ca_pem: Option<String>,
     shared: Arc<Mutex<Shared>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -48,19 +65,59 @@ impl Drop for SmtpSink {
 impl SmtpSink {
     /// Listens on a free port of 127.0.0.1.
     pub async fn start() -> SmtpSink {
+        Self::listen(None, None).await
+    }
+
+    /// A relay that requires STARTTLS (its certificate, for 127.0.0.1, is signed by a test CA
+    /// whose certificate is [`SmtpSink::ca_pem`]) and then `AUTH PLAIN` as `user`/`password`.
+    pub async fn start_tls(user: &str, password: &str) -> SmtpSink {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+            .unwrap()
+            .signed_by(&key, &ca, &ca_key)
+            .unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![leaf.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap();
+        let secure = Secure {
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+            user: user.into(),
+            password: password.into(),
+        };
+        Self::listen(Some(Arc::new(secure)), Some(ca.pem())).await
+    }
+
+    async fn listen(secure: Option<Arc<Secure>>, ca_pem: Option<String>) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let shared = Arc::new(Mutex::new(Shared::default()));
         let s = shared.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let s = s.clone();
+                let (s, secure) = (s.clone(), secure.clone());
                 tokio::spawn(async move {
-                    let _ = session(stream, s).await;
+                    let _ = session(stream, s, secure).await;
                 });
             }
         });
-        SmtpSink { addr, shared, task }
+        SmtpSink {
+            addr,
+            ca_pem,
+            shared,
+            task,
+        }
     }
 
     /// Every message received so far, oldest first.
@@ -93,25 +150,80 @@ impl SmtpSink {
     }
 }
 
-async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
-    let mut reader = BufReader::new(read);
-    write
+async fn session(
+    stream: tokio::net::TcpStream,
+    shared: Arc<Mutex<Shared>>,
+    secure: Option<Arc<Secure>>,
+) -> std::io::Result<()> {
+    let mut stream = stream;
+    stream
         .write_all(b"220 sink.test ESMTP test sink ready\r\n")
         .await?;
+    match serve(stream, &shared, secure.as_deref(), false).await? {
+        // STARTTLS: the same conversation, encrypted, from a new EHLO.
+        Some(plain) => {
+            let secure = secure.expect("STARTTLS is offered only with TLS");
+            let tls = secure.acceptor.accept(plain).await?;
+            serve(tls, &shared, Some(&secure), true).await?;
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
+/// Serves commands until QUIT or the end of the connection; answers the stream back when the
+/// client starts TLS.
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    shared: &Mutex<Shared>,
+    secure: Option<&Secure>,
+    tls: bool,
+) -> std::io::Result<Option<S>> {
+    let (read, mut write) = tokio::io::split(stream);
+    let mut reader = BufReader::new(read);
     let mut from: Option<String> = None;
     let mut to: Vec<String> = Vec::new();
     let mut deferred = false;
+    let mut user: Option<String> = None;
     loop {
         let Some(line) = read_line(&mut reader).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let upper = line.to_ascii_uppercase();
         let verb = upper.split(' ').next().unwrap_or("");
+        let must_secure = secure.is_some() && !(tls && user.is_some());
         let reply: &str = match verb {
+            "EHLO" if secure.is_some() && !tls => {
+                "250-sink.test greets you\r\n250-8BITMIME\r\n250 STARTTLS\r\n"
+            }
+            "EHLO" if secure.is_some() => {
+                "250-sink.test greets you\r\n250-8BITMIME\r\n250 AUTH PLAIN\r\n"
+            }
             "EHLO" => {
                 "250-sink.test greets you\r\n250-8BITMIME\r\n250-SIZE 10485760\r\n250 HELP\r\n"
             }
+            "STARTTLS" if secure.is_some() && !tls => {
+                write.write_all(b"220 2.0.0 ready to start TLS\r\n").await?;
+                write.flush().await?;
+                return Ok(Some(reader.into_inner().unsplit(write)));
+            }
+            "AUTH" if tls && user.is_none() => {
+                let secure = secure.expect("AUTH is offered only with TLS");
+                let given = line
+                    .split(' ')
+                    .nth(2)
+                    .and_then(|b| B64.decode(b).ok())
+                    .unwrap_or_default();
+                let expected = format!("\0{}\0{}", secure.user, secure.password);
+                if given == expected.as_bytes() {
+                    user = Some(secure.user.clone());
+                    "235 2.7.0 authenticated\r\n"
+                } else {
+                    "535 5.7.8 authentication credentials invalid\r\n"
+                }
+            }
+            "MAIL" if must_secure && !tls => "530 5.7.0 must issue a STARTTLS command first\r\n",
+            "MAIL" if must_secure => "530 5.7.0 authentication required\r\n",
             "HELO" => "250 sink.test\r\n",
             "NOOP" => "250 2.0.0 OK\r\n",
             "RSET" => {
@@ -121,7 +233,7 @@ async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) -> std::io::Resu
             }
             "QUIT" => {
                 write.write_all(b"221 2.0.0 bye\r\n").await?;
-                return Ok(());
+                return Ok(None);
             }
             "MAIL" if upper.starts_with("MAIL FROM:") => {
                 if from.is_some() {
@@ -160,7 +272,7 @@ async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) -> std::io::Resu
                         .write_all(b"354 end data with <CR><LF>.<CR><LF>\r\n")
                         .await?;
                     let Some(data) = read_data(&mut reader).await? else {
-                        return Ok(());
+                        return Ok(None);
                     };
                     let (subject, text) = decode(&data);
                     shared.lock().unwrap().messages.push(Received {
@@ -169,6 +281,8 @@ async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) -> std::io::Resu
                         data,
                         subject,
                         text,
+                        tls,
+                        user: user.clone(),
                     });
                     "250 2.0.0 OK queued\r\n"
                 }
