@@ -84,7 +84,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             region: config.files_s3_region.clone(),
             access_key: config.files_s3_access_key.clone(),
             secret_key: config.files_s3_secret_key.clone(),
-        })),
+        })?),
         None => uploads::FileStore::local(config.files_dir.clone())?,
     };
     let calendar = Arc::new(db.calendar().await?);

@@ -1,11 +1,14 @@
-//! A small client for S3-compatible object storage (AWS S3, MinIO, Ceph, Garage …): put, get,
-//! delete and list objects in one bucket, path-style, signed with AWS Signature Version 4.
-//! Only what attachment storage needs; the HTTP client is the one the portal already uses.
+//! S3-compatible object storage (AWS S3, MinIO, Ceph, Garage …): put, get, delete and list
+//! objects in one bucket. `rusty-s3` signs each request (AWS Signature Version 4, as a
+//! presigned URL valid for [`SIGNED_FOR`]); the HTTP client is the one the portal already uses.
+//! AWS endpoints are addressed virtual-host style, every other server path-style.
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use rusty_s3::actions::S3Action;
+use rusty_s3::{Bucket, Credentials, UrlStyle};
+use std::time::Duration;
 
-type HmacSha256 = Hmac<Sha256>;
+/// How long a signed request stays valid (it is sent at once).
+pub const SIGNED_FOR: Duration = Duration::from_secs(300);
 
 /// Where and how to reach the bucket.
 #[derive(Debug, Clone)]
@@ -25,119 +28,113 @@ pub struct S3Config {
 /// The client.
 #[derive(Debug, Clone)]
 pub struct S3 {
-    cfg: S3Config,
+    bucket: Bucket,
+    credentials: Credentials,
     http: reqwest::Client,
 }
 
 /// An S3 failure (logged, never shown to a resident).
 #[derive(Debug, thiserror::Error)]
 pub enum S3Error {
+    /// The configuration does not name a usable bucket.
+    #[error("s3 configuration: {0}")]
+    Config(String),
     /// The request did not get an answer.
     #[error("s3 transport: {0}")]
     Transport(#[from] reqwest::Error),
     /// The server answered with an error status.
     #[error("s3 {0}: {1}")]
     Status(u16, String),
+    /// An answer to a listing that is not one.
+    #[error("s3 listing: {0}")]
+    Listing(String),
 }
 
-/// RFC 3986 encoding as SigV4 wants it; `/` kept when `keep_slash`.
-fn uri_encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'_' | b'.' | b'~')
-            || (keep_slash && b == b'/')
-        {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn hmac(key: &[u8], data: &str) -> Vec<u8> {
-    let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes any key");
-    m.update(data.as_bytes());
-    m.finalize().into_bytes().to_vec()
+/// A signed request: what [`S3`] sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request<'a> {
+    /// Store an object.
+    Put(&'a str),
+    /// Read an object.
+    Get(&'a str),
+    /// Delete an object.
+    Delete(&'a str),
+    /// List keys under a prefix, from a continuation token.
+    List {
+        /// Key prefix.
+        prefix: &'a str,
+        /// Where the previous page ended.
+        token: Option<&'a str>,
+    },
 }
 
 impl S3 {
-    /// A client for `cfg`.
-    pub fn new(cfg: S3Config) -> S3 {
+    /// A client for `cfg`; fails when the endpoint is not an `http(s)` URL with a host.
+    pub fn new(cfg: S3Config) -> Result<S3, S3Error> {
+        let endpoint: url::Url = cfg
+            .endpoint
+            .parse()
+            .map_err(|e| S3Error::Config(format!("endpoint {:?}: {e}", cfg.endpoint)))?;
+        let style = if endpoint
+            .host_str()
+            .is_some_and(|h| h == "amazonaws.com" || h.ends_with(".amazonaws.com"))
+        {
+            UrlStyle::VirtualHost
+        } else {
+            UrlStyle::Path
+        };
+        let bucket = Bucket::new(endpoint, style, cfg.bucket, cfg.region)
+            .map_err(|e| S3Error::Config(e.to_string()))?;
+        crate::server::install_crypto();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(30))
+            .timeout(Duration::from_secs(30))
             .build()
-            .expect("HTTP client");
-        S3 { cfg, http }
+            .map_err(S3Error::Transport)?;
+        Ok(S3 {
+            bucket,
+            credentials: Credentials::new(cfg.access_key, cfg.secret_key.expose()),
+            http,
+        })
     }
 
-    /// Signs and sends one request. `query` is already sorted by name.
+    /// The signed URL for `r` at `at`.
+    pub fn signed(&self, r: Request<'_>, at: &jiff::Timestamp) -> url::Url {
+        let c = Some(&self.credentials);
+        match r {
+            Request::Put(key) => self
+                .bucket
+                .put_object(c, key)
+                .sign_with_time(SIGNED_FOR, at),
+            Request::Get(key) => self
+                .bucket
+                .get_object(c, key)
+                .sign_with_time(SIGNED_FOR, at),
+            Request::Delete(key) => self
+                .bucket
+                .delete_object(c, key)
+                .sign_with_time(SIGNED_FOR, at),
+            Request::List { prefix, token } => {
+                let mut list = self.bucket.list_objects_v2(c);
+                list.with_prefix(prefix);
+                if let Some(t) = token {
+                    list.with_continuation_token(t);
+                }
+                list.sign_with_time(SIGNED_FOR, at)
+            }
+        }
+    }
+
     async fn send(
         &self,
         method: reqwest::Method,
-        key: &str,
-        query: &[(&str, String)],
+        r: Request<'_>,
         body: Vec<u8>,
     ) -> Result<reqwest::Response, S3Error> {
-        let now = chrono::Utc::now();
-        let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
-        let date = now.format("%Y%m%d").to_string();
-        let path = if key.is_empty() {
-            format!("/{}", uri_encode(&self.cfg.bucket, false))
-        } else {
-            format!(
-                "/{}/{}",
-                uri_encode(&self.cfg.bucket, false),
-                uri_encode(key, true)
-            )
-        };
-        let canonical_query = query
-            .iter()
-            .map(|(k, v)| format!("{}={}", uri_encode(k, false), uri_encode(v, false)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let host = self
-            .cfg
-            .endpoint
-            .split("://")
-            .nth(1)
-            .unwrap_or(&self.cfg.endpoint)
-            .trim_end_matches('/')
-            .to_string();
-        let payload_hash = hex::encode(Sha256::digest(&body));
-        let canonical = format!(
-            "{method}\n{path}\n{canonical_query}\nhost:{host}\nx-amz-content-sha256:{payload_hash}\nx-amz-date:{amz_date}\n\nhost;x-amz-content-sha256;x-amz-date\n{payload_hash}"
-        );
-        let scope = format!("{date}/{}/s3/aws4_request", self.cfg.region);
-        let to_sign = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-            hex::encode(Sha256::digest(canonical.as_bytes()))
-        );
-        let k = hmac(
-            format!("AWS4{}", self.cfg.secret_key.expose()).as_bytes(),
-            &date,
-        );
-        let k = hmac(&k, &self.cfg.region);
-        let k = hmac(&k, "s3");
-        let k = hmac(&k, "aws4_request");
-        let signature = hex::encode(hmac(&k, &to_sign));
-        let auth = format!(
-            "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={signature}",
-            self.cfg.access_key
-        );
-        let mut url = format!("{}{path}", self.cfg.endpoint.trim_end_matches('/'));
-        if !canonical_query.is_empty() {
-            url.push('?');
-            url.push_str(&canonical_query);
-        }
+        let url = self.signed(r, &jiff::Timestamp::now());
         Ok(self
             .http
-            .request(method, url)
-            .header("x-amz-date", amz_date)
-            .header("x-amz-content-sha256", payload_hash)
-            .header("authorization", auth)
+            .request(method, url.as_str())
             .body(body)
             .send()
             .await?)
@@ -158,14 +155,18 @@ impl S3 {
 
     /// Stores an object (durable once this returns).
     pub async fn put(&self, key: &str, body: Vec<u8>) -> Result<(), S3Error> {
-        Self::check(self.send(reqwest::Method::PUT, key, &[], body).await?).await?;
+        Self::check(
+            self.send(reqwest::Method::PUT, Request::Put(key), body)
+                .await?,
+        )
+        .await?;
         Ok(())
     }
 
     /// Reads an object; `None` when it does not exist.
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, S3Error> {
         let resp = self
-            .send(reqwest::Method::GET, key, &[], Vec::new())
+            .send(reqwest::Method::GET, Request::Get(key), Vec::new())
             .await?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
@@ -176,7 +177,7 @@ impl S3 {
     /// Deletes an object (no error if it is already gone).
     pub async fn delete(&self, key: &str) -> Result<(), S3Error> {
         let resp = self
-            .send(reqwest::Method::DELETE, key, &[], Vec::new())
+            .send(reqwest::Method::DELETE, Request::Delete(key), Vec::new())
             .await?;
         if resp.status() != reqwest::StatusCode::NOT_FOUND {
             Self::check(resp).await?;
@@ -189,18 +190,16 @@ impl S3 {
         let mut keys = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut query = Vec::new();
-            if let Some(t) = &token {
-                query.push(("continuation-token", t.clone()));
-            }
-            query.push(("list-type", "2".to_string()));
-            query.push(("prefix", prefix.to_string()));
-            let resp = Self::check(
-                self.send(reqwest::Method::GET, "", &query, Vec::new())
-                    .await?,
-            )
-            .await?;
+            let r = Request::List {
+                prefix,
+                token: token.as_deref(),
+            };
+            let resp = Self::check(self.send(reqwest::Method::GET, r, Vec::new()).await?).await?;
+            // Read leniently: S3-compatible servers differ in the XML namespace they declare.
             let xml = resp.text().await?;
+            if !xml.contains("ListBucketResult") {
+                return Err(S3Error::Listing(xml.chars().take(300).collect()));
+            }
             keys.extend(tags(&xml, "Key"));
             token = tags(&xml, "NextContinuationToken").into_iter().next();
             if token.is_none() {
@@ -212,7 +211,7 @@ impl S3 {
     }
 }
 
-/// The text of every `<tag>…</tag>` in an XML answer (keys here are plain ASCII).
+/// The text of every `<tag>…</tag>` in an XML answer, entities decoded.
 fn tags(xml: &str, tag: &str) -> Vec<String> {
     let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
     let mut out = Vec::new();
@@ -220,7 +219,14 @@ fn tags(xml: &str, tag: &str) -> Vec<String> {
     while let Some(i) = rest.find(&open) {
         rest = &rest[i + open.len()..];
         let Some(j) = rest.find(&close) else { break };
-        out.push(rest[..j].replace("&amp;", "&"));
+        out.push(
+            rest[..j]
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&"),
+        );
         rest = &rest[j + close.len()..];
     }
     out
@@ -229,16 +235,57 @@ fn tags(xml: &str, tag: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::config::Secret;
+
+    /// AWS's published example of a presigned GET ("Authenticating Requests: Using Query
+    /// Parameters (AWS Signature Version 4)", Amazon S3 API reference).
+    #[test]
+    fn signatures_match_the_aws_example() {
+        let s3 = S3::new(S3Config {
+            endpoint: "https://s3.amazonaws.com".into(),
+            bucket: "examplebucket".into(),
+            region: "us-east-1".into(),
+            access_key: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret_key: Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        })
+        .unwrap();
+        let at: jiff::Timestamp = "2013-05-24T00:00:00Z".parse().unwrap();
+        let url = s3.bucket.get_object(Some(&s3.credentials), "test.txt");
+        let url = url.sign_with_time(Duration::from_secs(86400), &at);
+        assert_eq!(url.host_str(), Some("examplebucket.s3.amazonaws.com"));
+        let signature = url
+            .query_pairs()
+            .find(|(k, _)| k == "X-Amz-Signature")
+            .map(|(_, v)| v.into_owned());
+        assert_eq!(
+            signature.as_deref(),
+            Some("aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404")
+        );
+        // Our own requests carry the scope of the day and the key's path.
+        let put = s3.signed(Request::Put("partial/ab cd"), &at);
+        assert_eq!(put.path(), "/partial/ab%20cd");
+        assert!(put.as_str().contains(
+            "X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+        ));
+    }
 
     #[test]
-    fn encoding_and_xml() {
-        assert_eq!(
-            uri_encode("partial/ab cd/0001", true),
-            "partial/ab%20cd/0001"
-        );
-        assert_eq!(uri_encode("partial/", false), "partial%2F");
-        let xml = "<ListBucketResult><Contents><Key>a/1</Key></Contents><Contents><Key>a/2</Key></Contents></ListBucketResult>";
-        assert_eq!(tags(xml, "Key"), ["a/1", "a/2"]);
+    fn other_servers_are_addressed_by_path_and_bad_endpoints_refused() {
+        let cfg = |endpoint: &str| S3Config {
+            endpoint: endpoint.into(),
+            bucket: "dichvucong".into(),
+            region: "us-east-1".into(),
+            access_key: "k".into(),
+            secret_key: Secret::new("s"),
+        };
+        let s3 = S3::new(cfg("http://127.0.0.1:9000")).unwrap();
+        let at: jiff::Timestamp = "2026-12-01T00:00:00Z".parse().unwrap();
+        let url = s3.signed(Request::Get("files/a"), &at);
+        assert_eq!(url.path(), "/dichvucong/files/a");
+        assert!(S3::new(cfg("ftp://127.0.0.1")).is_err());
+        let xml = "<ListBucketResult><Contents><Key>a/1&amp;2</Key></Contents><Contents><Key>a/2</Key></Contents></ListBucketResult>";
+        assert_eq!(tags(xml, "Key"), ["a/1&2", "a/2"]);
         assert!(tags(xml, "NextContinuationToken").is_empty());
+        assert!(S3::new(cfg("not a url")).is_err());
     }
 }

@@ -551,7 +551,7 @@ impl S3Server {
 
     /// A client for the test bucket.
     pub fn client(&self) -> dichvucong::server::s3::S3 {
-        dichvucong::server::s3::S3::new(self.config())
+        dichvucong::server::s3::S3::new(self.config()).unwrap()
     }
 
     pub fn config(&self) -> dichvucong::server::s3::S3Config {
