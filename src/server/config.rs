@@ -8,25 +8,41 @@ use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-/// A secret setting (a key or password). `Debug` says only whether it is set.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
+/// A secret setting (a key or password), kept in a `secrecy` box: wiped from memory when
+/// dropped, and `Debug` says only whether it is set.
+#[derive(Clone)]
+pub struct Secret(secrecy::SecretString);
 
 impl Secret {
     /// A secret from its value.
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        Secret(secrecy::SecretString::from(value.into()))
     }
 
     /// The value, for the one place that signs or authenticates with it.
     pub fn expose(&self) -> &str {
-        &self.0
+        use secrecy::ExposeSecret as _;
+        self.0.expose_secret()
     }
 }
 
+impl Default for Secret {
+    fn default() -> Secret {
+        Secret::new("")
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() {
+        f.write_str(if self.expose().is_empty() {
             "Secret(not set)"
         } else {
             "Secret(***)"
@@ -37,7 +53,7 @@ impl std::fmt::Debug for Secret {
 impl std::str::FromStr for Secret {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Secret, Self::Err> {
-        Ok(Secret(s.to_string()))
+        Ok(Secret::new(s))
     }
 }
 
