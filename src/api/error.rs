@@ -41,7 +41,8 @@ pub enum AppError {
         /// Seconds to wait.
         retry_after: u32,
     },
-    /// A peer service (identity provider, payment gateway, mail) did not answer.
+    /// A peer service (identity provider, payment gateway, mail, the malware scanner) did not
+    /// answer.
     #[error("service unavailable")]
     Unavailable,
     /// Something went wrong on our side; `ref_id` finds the log entry.

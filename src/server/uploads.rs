@@ -255,19 +255,27 @@ fn json(status: StatusCode, body: serde_json::Value) -> Response {
     r
 }
 
-fn refused(code: crate::domain::field_error::FieldCode) -> Response {
-    json(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        serde_json::json!({ "error": code }),
-    )
+/// An error answered as server functions answer theirs ([`crate::api::AppError`] as JSON).
+fn error(e: &crate::api::AppError) -> Response {
+    let mut r = crate::server::http::json_error(e);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "upload failed");
-    json(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        serde_json::json!({ "error": "internal" }),
-    )
+fn refused(slot: &str, code: crate::domain::field_error::FieldCode) -> Response {
+    error(&slot_refusal(slot, code))
+}
+
+/// Logs `e` under the request's id and answers that id as the reference.
+fn internal(headers: &HeaderMap, e: impl std::fmt::Display) -> Response {
+    let ref_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    tracing::error!(error = %e, %ref_id, "upload failed");
+    error(&crate::api::AppError::Internal { ref_id })
 }
 
 /// `PUT /files/uploads/{id}` with `Upload-Offset: n`: appends the body (at most one piece) at
@@ -281,16 +289,10 @@ pub async fn put_chunk(
     body: Body,
 ) -> Response {
     let Principal::User(user) = principal else {
-        return json(
-            StatusCode::UNAUTHORIZED,
-            serde_json::json!({ "error": "unauthenticated" }),
-        );
+        return error(&crate::api::AppError::Unauthenticated);
     };
     if !crate::server::http::same_origin(&headers, &state.config.public_origin) {
-        return json(
-            StatusCode::FORBIDDEN,
-            serde_json::json!({ "error": "origin" }),
-        );
+        return error(&crate::api::AppError::Forbidden);
     }
     let db = &state.db;
     let Some(up) = (if safe_id(&id) {
@@ -298,10 +300,7 @@ pub async fn put_chunk(
     } else {
         None
     }) else {
-        return json(
-            StatusCode::NOT_FOUND,
-            serde_json::json!({ "error": "not_found" }),
-        );
+        return error(&crate::api::AppError::NotFound);
     };
     // Every byte arrived before, but the server stopped before finishing: whatever this
     // request sends, finish it now.
@@ -315,7 +314,7 @@ pub async fn put_chunk(
                 })
                 .unwrap_or_default(),
             ),
-            Err(u) => unfinished(u),
+            Err(u) => unfinished(&headers, &up.slot, u),
         };
     }
     let offset: Option<i64> = headers
@@ -336,46 +335,37 @@ pub async fn put_chunk(
     let bytes = match body.collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            return json(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                serde_json::json!({ "error": "file_too_big" }),
-            );
+            return refused(&up.slot, Refusal::TooBig.code());
         }
     };
     if bytes.is_empty() {
-        return json(
-            StatusCode::BAD_REQUEST,
-            serde_json::json!({ "error": "empty_piece" }),
-        );
+        return refused(&up.slot, Refusal::Empty.code());
     }
     let to = up.received + bytes.len() as i64;
     if to > up.size || bytes.len() > CHUNK_BYTES {
         // More than announced: the file is not what was declared; nothing of it is kept.
         let _ = db.delete_upload(&user.user_id, &id).await;
         state.files.remove(&id).await;
-        return refused(Refusal::TooBig.code());
+        return refused(&up.slot, Refusal::TooBig.code());
     }
     // The first bytes decide the type, before anything is kept.
     let mut kind = None;
     if up.received == 0 {
         let procedure_slot = slot_rules(&state, &user.user_id, &id).await;
         let Some(accepts) = procedure_slot else {
-            return json(
-                StatusCode::NOT_FOUND,
-                serde_json::json!({ "error": "not_found" }),
-            );
+            return error(&crate::api::AppError::NotFound);
         };
         match FileKind::sniff(&bytes) {
             Some(k) if accepts.contains(&k) => kind = Some(k),
             _ => {
                 let _ = db.delete_upload(&user.user_id, &id).await;
                 state.files.remove(&id).await;
-                return refused(Refusal::Type.code());
+                return refused(&up.slot, Refusal::Type.code());
             }
         }
     }
     if let Err(e) = state.files.append(&id, up.received, &bytes).await {
-        return internal(e);
+        return internal(&headers, e);
     }
     let now = chrono::Utc::now();
     match db.advance_upload(&id, up.received, to, kind, now).await {
@@ -387,7 +377,7 @@ pub async fn put_chunk(
                 serde_json::to_value(&cur).unwrap_or_default(),
             );
         }
-        Err(e) => return internal(e),
+        Err(e) => return internal(&headers, e),
     }
     let mut view = UploadView {
         received: to,
@@ -398,7 +388,7 @@ pub async fn put_chunk(
         crate::server::pause::point("upload.received").await;
         match finish(&state, &user.user_id, &id, view.kind).await {
             Ok(()) => view.complete = true,
-            Err(u) => return unfinished(u),
+            Err(u) => return unfinished(&headers, &view.slot, u),
         }
     }
     json(
@@ -614,15 +604,12 @@ pub(crate) async fn keep_fetched(
 }
 
 /// The answer to the browser for an upload that could not be finished.
-fn unfinished(u: Unfinished) -> Response {
+fn unfinished(headers: &HeaderMap, slot: &str, u: Unfinished) -> Response {
     match u {
-        Unfinished::Refused(r) => refused(r.code()),
+        Unfinished::Refused(r) => refused(slot, r.code()),
         // The browser keeps trying, as after a dropped connection.
-        Unfinished::ScanPending => json(
-            StatusCode::SERVICE_UNAVAILABLE,
-            serde_json::json!({ "error": "scan_pending" }),
-        ),
-        Unfinished::Failed(e) => internal(e),
+        Unfinished::ScanPending => error(&crate::api::AppError::Unavailable),
+        Unfinished::Failed(e) => internal(headers, e),
     }
 }
 
@@ -662,6 +649,7 @@ pub async fn download(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
     let Principal::User(user) = principal else {
         return (StatusCode::UNAUTHORIZED, "Vui lòng đăng nhập.").into_response();
@@ -673,7 +661,7 @@ pub async fn download(
     let up = match state.db.upload(&user.user_id, &id).await {
         Ok(Some(u)) if u.complete => u,
         Ok(_) => return not_found(),
-        Err(e) => return internal(e),
+        Err(e) => return internal(&headers, e),
     };
     let Some(bytes) = state.files.read(&id).await else {
         return not_found();

@@ -298,14 +298,15 @@ mod browser {
             },
             500..=599 => Err(Err(None)),
             _ => {
-                let code = serde_json::from_str::<serde_json::Value>(&text)
-                    .ok()
-                    .and_then(|v| {
-                        v["error"]
-                            .as_str()
-                            .map(crate::domain::field_error::FieldCode::parse)
-                    })
-                    .unwrap_or(crate::domain::field_error::FieldCode::FileType);
+                // The same error type as every server function answers.
+                use crate::domain::field_error::FieldCode;
+                let code = match serde_json::from_str::<AppError>(&text) {
+                    Ok(AppError::Validation { fields }) => {
+                        fields.first().map_or(FieldCode::Invalid, |f| f.code)
+                    }
+                    Ok(AppError::Conflict) => FieldCode::Conflict,
+                    _ => FieldCode::Invalid,
+                };
                 Err(Err(Some(code)))
             }
         }

@@ -74,7 +74,9 @@ pub async fn attach(
     for (i, piece) in bytes.chunks(CHUNK_BYTES).enumerate() {
         let (status, v) = put(app, who, &id, i * CHUNK_BYTES, piece).await;
         if status != 200 {
-            return Err((status, v["error"].as_str().unwrap_or("?").to_string()));
+            // A refusal names the field's code; anything else is the error's own name.
+            let code = v["Validation"]["fields"][0]["code"].as_str().or(v.as_str());
+            return Err((status, code.unwrap_or("?").to_string()));
         }
         last = v;
     }
@@ -303,7 +305,8 @@ both_engines!(
             .unwrap()
             .to_string();
         let (status, v) = put(&app, &an, &id, 0, &small).await;
-        assert_eq!((status, v["error"].as_str()), (422, Some("file_too_big")));
+        let code = v["Validation"]["fields"][0]["code"].as_str();
+        assert_eq!((status, code), (422, Some("file_too_big")));
         // A slot takes at most its number of files.
         for _ in 0..2 {
             attach(&app, &an, draft_id, "giay_chung_sinh", "trang.png", &small)
@@ -554,7 +557,7 @@ both_engines!(
             &fixture("van-ban.png"),
         )
         .await;
-        assert_eq!(waiting, Err((503, "scan_pending".to_string())));
+        assert_eq!(waiting, Err((503, "Unavailable".to_string())));
         let list: Value = app
             .call_as(
                 Some(&an),
@@ -598,7 +601,7 @@ both_engines!(
         let id = draft["id"].as_str().unwrap();
         clamd.stop();
         let later = attach(&app, &an, id, "giay_chung_sinh", "nua.jpg", &photo).await;
-        assert_eq!(later, Err((503, "scan_pending".to_string())));
+        assert_eq!(later, Err((503, "Unavailable".to_string())));
         dichvucong::server::uploads::sweep(&app.state).await;
         clamd.restart().await;
         dichvucong::server::uploads::sweep(&app.state).await;
