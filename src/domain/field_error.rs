@@ -25,11 +25,11 @@ impl FieldError {
 
 macro_rules! field_codes {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
-        /// What is wrong with a field. The serde name is the wire code; a code this build does
-        /// not know (a newer server) reads as [`FieldCode::Invalid`].
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        /// What is wrong with a field. It travels as its wire code ([`FieldCode::as_str`]); a
+        /// code this build does not know (a newer server) reads as [`FieldCode::Invalid`].
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
         pub enum FieldCode {
-            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
+            $($(#[$doc])* $variant,)*
         }
 
         impl FieldCode {
@@ -158,7 +158,6 @@ field_codes! {
     /// Someone else changed the dossier first.
     Conflict = "conflict",
     /// Malformed in some other way; also any code this build does not know.
-    #[serde(other)]
     Invalid = "invalid",
 }
 
@@ -170,6 +169,27 @@ impl FieldCode {
             .copied()
             .find(|c| c.as_str() == s)
             .unwrap_or(FieldCode::Invalid)
+    }
+}
+
+// Serde and Debug by hand rather than derived: one copy of the names (the table above) in the
+// browser bundle.
+impl Serialize for FieldCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FieldCode, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Ok(FieldCode::parse(&s))
+    }
+}
+
+impl std::fmt::Debug for FieldCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

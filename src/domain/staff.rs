@@ -3,11 +3,32 @@
 //! browser (`officer`, `leader`).
 
 use crate::domain::status::Actor;
-use serde::{Deserialize, Serialize};
+
+/// Implements `Serialize` and `Deserialize` for a fieldless enum through its own `$to(self) ->
+/// &'static str` and `$from(&str) -> Option<Self>`, so that the browser bundle holds one copy
+/// of the names instead of the derive's several.
+macro_rules! wire_words {
+    ($t:ty, $to:ident, $from:ident) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.$to())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$t, D::Error> {
+                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                <$t>::$from(&s).ok_or_else(|| {
+                    serde::de::Error::custom(format!("unknown {}: {s}", stringify!($t)))
+                })
+            }
+        }
+    };
+}
+pub(crate) use wire_words;
 
 /// A staff role at one ward, granted by an administrator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     /// One-stop counter officer: receives, processes and hands over.
     Officer,
@@ -43,8 +64,7 @@ impl Role {
 
 /// Whose desk a dossier in processing is on. It starts with the officers; forwarding puts it
 /// on the leader's desk, approving or sending back returns it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Stage {
     /// With the ward's officers.
     #[default]
@@ -69,6 +89,9 @@ impl Stage {
             .find(|r| r.as_str() == s)
     }
 }
+
+wire_words!(Role, as_str, parse);
+wire_words!(Stage, as_str, parse);
 
 impl Actor {
     /// The name recorded with a timeline step and an audit row (`resident`, `officer`,

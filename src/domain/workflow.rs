@@ -141,9 +141,8 @@ impl StaffAct {
 }
 
 /// The name of an act on a dossier, as the audit log, the timeline's notifications and the
-/// console's buttons know it. The serde name is the stored word (`request_supplement`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// console's buttons know it. It travels as the stored word ([`ActKind::as_str`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActKind {
     /// [`StaffAct::Claim`].
     Claim,
@@ -247,20 +246,28 @@ impl ActKind {
     }
 }
 
-/// A printable slip of the one-stop counter. The serde name is the word the console lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+// Debug and serde by hand rather than derived: one copy of the names (`as_str`) in the browser
+// bundle.
+impl std::fmt::Debug for ActKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+crate::domain::staff::wire_words!(ActKind, as_str, parse);
+crate::domain::staff::wire_words!(SlipKind, slug, from_slug);
+
+/// A printable slip of the one-stop counter. It travels as the word the console lists
+/// ([`SlipKind::slug`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SlipKind {
     /// "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" — the receipt.
-    #[serde(rename = "tiep-nhan")]
     Receipt,
     /// "Phiếu từ chối tiếp nhận giải quyết hồ sơ" — refusal of intake, with the reason.
-    #[serde(rename = "tu-choi")]
     Refusal,
     /// "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ" — itemised supplement request.
-    #[serde(rename = "bo-sung")]
     Supplement,
     /// "Phiếu xin lỗi và hẹn lại ngày trả kết quả" — apology for lateness with a new appointment.
-    #[serde(rename = "xin-loi")]
     Apology,
 }
 
@@ -301,6 +308,11 @@ impl SlipKind {
             SlipKind::Supplement => "phieu-bo-sung.pdf",
             SlipKind::Apology => "phieu-xin-loi.pdf",
         }
+    }
+
+    /// The slip listed as `s`, if it is one.
+    pub fn from_slug(s: &str) -> Option<SlipKind> {
+        SlipKind::ALL.into_iter().find(|k| k.slug() == s)
     }
 
     /// The slip downloaded as `name`, if `name` is one.
