@@ -414,12 +414,12 @@ async fn grant_demo_roles(
         let (Some(c), Some(unit), Some(role)) = (parts.next(), parts.next(), parts.next()) else {
             continue;
         };
-        if c != cccd || !matches!(role, "officer" | "leader") {
+        if c != cccd || crate::domain::staff::Role::parse(role).is_none() {
             continue;
         }
         let event = crate::server::db::audit::AuditEvent {
             actor: None,
-            actor_role: "system".into(),
+            actor_role: crate::domain::status::Actor::System.as_str().into(),
             actor_unit: None,
             action: "role_granted".into(),
             object: Some(user_id.into()),
